@@ -1,0 +1,100 @@
+/**
+ * Node identity: one Ed25519 key identifies the node everywhere.
+ *
+ * The key id is the libp2p peer id of the public key (identity multihash of the protobuf-encoded
+ * key, base58btc: `12D3KooW…`), so the Beckn `unique_key_id`, the libp2p identity and the ledger
+ * signer are one identity, and anyone can check that a key id belongs to a public key.
+ * Reference: libp2p peer-ids spec (https://github.com/libp2p/specs/blob/master/peer-ids/peer-ids.md).
+ */
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+
+const PKCS8_ED25519_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+const SPKI_ED25519_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+// Identity multihash (0x00, length 36) of the libp2p PublicKey protobuf: KeyType=Ed25519 (08 01), Data (12 20 …32 bytes).
+const PEER_ID_PREFIX = Buffer.from([0x00, 0x24, 0x08, 0x01, 0x12, 0x20]);
+const B58_ALPHABET = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
+
+export interface KeyPair {
+  readonly privateKey: KeyObject;
+  readonly publicKey: KeyObject;
+  /** The 32-byte raw public key. */
+  readonly publicKeyRaw: Buffer;
+  /** The 32-byte private seed. */
+  readonly seed: Buffer;
+  /** libp2p peer id of the public key; used as Beckn `unique_key_id`. */
+  readonly keyId: string;
+}
+
+export function generateKeyPair(): KeyPair {
+  const { privateKey } = generateKeyPairSync('ed25519');
+  const jwk = privateKey.export({ format: 'jwk' });
+  return keyPairFromSeed(Buffer.from(jwk.d as string, 'base64url'));
+}
+
+/** Builds a key pair from a 32-byte seed, or from the 64-byte seed‖public form Beckn examples use. */
+export function keyPairFromSeed(seedOrExpanded: Uint8Array): KeyPair {
+  if (seedOrExpanded.length !== 32 && seedOrExpanded.length !== 64) {
+    throw new RangeError(`an Ed25519 private key is 32 (or 64) bytes, got ${seedOrExpanded.length}`);
+  }
+  const seed = Buffer.from(seedOrExpanded.subarray(0, 32));
+  const privateKey = createPrivateKey({
+    key: Buffer.concat([PKCS8_ED25519_PREFIX, seed]),
+    format: 'der',
+    type: 'pkcs8',
+  });
+  const publicKey = createPublicKey(privateKey);
+  const publicKeyRaw = rawPublicKey(publicKey);
+  return { privateKey, publicKey, publicKeyRaw, seed, keyId: peerIdFromPublicKey(publicKeyRaw) };
+}
+
+/** Imports a raw 32-byte Ed25519 public key (import once and keep the KeyObject: re-importing per verify halves the rate). */
+export function importPublicKey(raw: Uint8Array): KeyObject {
+  if (raw.length !== 32) throw new RangeError(`an Ed25519 public key is 32 bytes, got ${raw.length}`);
+  return createPublicKey({ key: Buffer.concat([SPKI_ED25519_PREFIX, raw]), format: 'der', type: 'spki' });
+}
+
+export function rawPublicKey(key: KeyObject): Buffer {
+  return key.export({ format: 'der', type: 'spki' }).subarray(SPKI_ED25519_PREFIX.length);
+}
+
+export function peerIdFromPublicKey(raw: Uint8Array): string {
+  return base58btc(Buffer.concat([PEER_ID_PREFIX, raw]));
+}
+
+/** Recovers the raw public key a peer id (`12D3KooW…`) embeds, or undefined if it is not an Ed25519 peer id. */
+export function publicKeyFromPeerId(peerId: string): Buffer | undefined {
+  const bytes = fromBase58btc(peerId);
+  if (bytes?.length !== 38 || !bytes.subarray(0, 6).equals(PEER_ID_PREFIX)) return undefined;
+  return bytes.subarray(6);
+}
+
+export function base58btc(bytes: Uint8Array): string {
+  let zeros = 0;
+  while (zeros < bytes.length && bytes[zeros] === 0) zeros++;
+  let n = 0n;
+  for (const b of bytes) n = (n << 8n) | BigInt(b);
+  let out = '';
+  while (n > 0n) {
+    out = B58_ALPHABET[Number(n % 58n)] + out;
+    n /= 58n;
+  }
+  return '1'.repeat(zeros) + out;
+}
+
+function fromBase58btc(s: string): Buffer | undefined {
+  if (s.length === 0 || s.length > 128) return undefined;
+  let n = 0n;
+  let zeros = 0;
+  for (const ch of s) {
+    const i = B58_ALPHABET.indexOf(ch);
+    if (i < 0) return undefined;
+    n = n * 58n + BigInt(i);
+  }
+  while (zeros < s.length && s[zeros] === '1') zeros++;
+  const out: number[] = [];
+  while (n > 0n) {
+    out.unshift(Number(n & 0xffn));
+    n >>= 8n;
+  }
+  return Buffer.from([...new Array(zeros).fill(0), ...out]);
+}

@@ -1,0 +1,192 @@
+/**
+ * The Store: every byte a node keeps. Async so that PostgreSQL can stand behind the same interface;
+ * operations that must be atomic are single methods (no transaction object crosses an `await`).
+ */
+import type { Action } from '../protocol/actions.js';
+
+export interface PeerRecord {
+  /** Beckn subscriber_id. */
+  subscriberId: string;
+  /** Beckn unique_key_id (the libp2p peer id of the key). */
+  keyId: string;
+  /** Raw 32-byte Ed25519 public key, base64. */
+  publicKey: string;
+  /** Base URI of the peer's Beckn endpoints, e.g. `http://127.0.0.1:7002/beckn`. */
+  uri: string;
+  name?: string | undefined;
+  /** Where the record came from: `manual` (weft peers add) wins over anything learned later. */
+  source: 'manual' | 'self';
+  addedAt: number;
+}
+
+export type Direction = 'in' | 'out';
+
+/** One ledger entry, as stored. Hash chaining is the ledger's job; the store only keeps rows in order. */
+export interface LedgerEntry {
+  seq: number;
+  prevHash: string;
+  hash: string;
+  direction: Direction;
+  /** subscriber_id of the other party. */
+  counterparty: string;
+  action: Action;
+  transactionId: string;
+  messageId: string;
+  /** The exact signed bytes of the message body. */
+  body: Buffer;
+  /** The Authorization header that signed `body`. */
+  authorization: string;
+  /** The counter-signed receipt (canonical JSON): issued by us for `in`, received for `out`. */
+  receipt: string;
+  /** Milliseconds since the epoch when the entry was appended. */
+  recordedAt: number;
+}
+
+export type OutboxState = 'pending' | 'delivered' | 'expired' | 'rejected';
+
+export interface OutboxMessage {
+  id: number;
+  messageId: string;
+  transactionId: string;
+  action: Action;
+  /** subscriber_id of the recipient. */
+  recipient: string;
+  /** Full URL the message is POSTed to (`<uri>/<action>`). */
+  url: string;
+  body: Buffer;
+  authorization: string;
+  createdAt: number;
+  /** The message's TTL end: no delivery attempt after this. */
+  expiresAt: number;
+  attempts: number;
+  nextAttemptAt: number;
+  state: OutboxState;
+  lastError: string | null;
+}
+
+export type NewOutboxMessage = Omit<
+  OutboxMessage,
+  'id' | 'attempts' | 'state' | 'lastError' | 'nextAttemptAt'
+>;
+
+export type InboxState = 'received' | 'processed';
+
+export interface InboxMessage {
+  /** Ledger sequence number of the entry that recorded the message. */
+  seq: number;
+  messageId: string;
+  action: Action;
+  sender: string;
+  state: InboxState;
+}
+
+export type DealRole = 'buyer' | 'supplier';
+
+export interface DealRecord {
+  transactionId: string;
+  /** subscriber_id of the other party. */
+  counterparty: string;
+  role: DealRole;
+  state: string;
+  /** Last order / quote / catalogue seen, as JSON text. */
+  data: string;
+  updatedAt: number;
+}
+
+export interface CatalogItem {
+  id: string;
+  name: string;
+  description: string;
+  /** Category ids, e.g. `cnc-machining`. */
+  categories: string[];
+  currency: string;
+  /** Unit price as a decimal string. */
+  price: string;
+  /** Units in stock or producible from the static catalogue. */
+  stock: number;
+  /** Lead time, ISO 8601 duration. */
+  leadTime: string;
+}
+
+export interface OutboxCounts {
+  pending: number;
+  delivered: number;
+  expired: number;
+  rejected: number;
+}
+
+export interface Store {
+  readonly peers: {
+    put(peer: PeerRecord): Promise<void>;
+    get(subscriberId: string): Promise<PeerRecord | undefined>;
+    list(): Promise<PeerRecord[]>;
+    remove(subscriberId: string): Promise<boolean>;
+  };
+
+  readonly ledger: {
+    /** The last entry, or undefined for an empty ledger. */
+    head(): Promise<LedgerEntry | undefined>;
+    /** Appends one entry; `entry.seq` must be head.seq + 1 (a unique constraint guards it). */
+    append(entry: LedgerEntry): Promise<void>;
+    /** Entries with seq in [fromSeq, fromSeq + limit), in order. */
+    range(fromSeq: number, limit: number): Promise<LedgerEntry[]>;
+    byTransaction(transactionId: string): Promise<LedgerEntry[]>;
+    /** The entry recording a message, if any. */
+    findMessage(
+      direction: Direction,
+      messageId: string,
+      action: Action,
+      counterparty: string,
+    ): Promise<LedgerEntry | undefined>;
+    count(): Promise<number>;
+  };
+
+  readonly inbox: {
+    /**
+     * Atomically appends the ledger entry of an accepted inbound message and records it in the inbox
+     * as `received`. Returns false (and writes nothing) if (messageId, action, sender) is already there.
+     */
+    accept(entry: LedgerEntry): Promise<boolean>;
+    markProcessed(seq: number): Promise<void>;
+    /** Inbound messages accepted but not yet processed (for recovery after a crash), oldest first. */
+    unprocessed(limit: number): Promise<InboxMessage[]>;
+  };
+
+  readonly outbox: {
+    /** Queues a message; returns its id, or the existing id if (messageId, action, recipient) is queued already. */
+    enqueue(msg: NewOutboxMessage): Promise<number>;
+    get(id: number): Promise<OutboxMessage | undefined>;
+    /** Pending messages with nextAttemptAt ≤ now, oldest first. */
+    due(now: number, limit: number): Promise<OutboxMessage[]>;
+    /** Earliest nextAttemptAt among pending messages. */
+    nextDueAt(): Promise<number | undefined>;
+    /** Atomically appends the ledger entry of a delivered message and marks it delivered. */
+    delivered(id: number, entry: LedgerEntry): Promise<void>;
+    retryLater(id: number, nextAttemptAt: number, error: string): Promise<void>;
+    /** Ends a message without delivery: `expired` (TTL passed) or `rejected` (the receiver NACKed). */
+    end(id: number, state: 'expired' | 'rejected', error: string): Promise<void>;
+    counts(): Promise<OutboxCounts>;
+  };
+
+  readonly deals: {
+    get(transactionId: string, counterparty: string): Promise<DealRecord | undefined>;
+    put(deal: DealRecord): Promise<void>;
+    list(limit: number): Promise<DealRecord[]>;
+    byTransaction(transactionId: string): Promise<DealRecord[]>;
+  };
+
+  readonly catalog: {
+    put(item: CatalogItem): Promise<void>;
+    get(id: string): Promise<CatalogItem | undefined>;
+    list(): Promise<CatalogItem[]>;
+    remove(id: string): Promise<boolean>;
+  };
+
+  /** Small named values (node settings, counters). */
+  readonly meta: {
+    get(key: string): Promise<string | undefined>;
+    set(key: string, value: string): Promise<void>;
+  };
+
+  close(): Promise<void>;
+}
