@@ -44,6 +44,8 @@ export const ERROR_CODES = {
   DELIVERY_FAILED: 'delivery failed',
   /** Configuration or data directory problem. */
   CONFIG: 'configuration problem',
+  /** An unexpected failure inside the node (a bug or a broken store); logged with its cause. */
+  INTERNAL: 'internal error',
   /** The data directory has not been initialised with `weft init`. */
   NOT_INITIALISED: 'the data directory is not initialised',
 } as const;

@@ -1,0 +1,36 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import { becknRoutes } from './routes-beckn.js';
+import type { ApiDeps } from './deps.js';
+import { ownerRoutes } from './routes-owner.js';
+
+export interface ApiOptions {
+  /** Interface to listen on. */
+  host: string;
+  /** Port; 0 picks a free one. */
+  port: number;
+  /** Largest owner-API request body, bytes. */
+  maxOwnerBodyBytes: number;
+}
+
+export const defaultApiOptions: ApiOptions = { host: '127.0.0.1', port: 7400, maxOwnerBodyBytes: 1024 * 1024 };
+
+/** Builds the node's HTTP app (Beckn endpoints, owner API, health, metrics). Never listens: the node does. */
+export function createApi(opts: Pick<ApiOptions, 'maxOwnerBodyBytes'>, deps: ApiDeps): FastifyInstance {
+  const app = Fastify({
+    logger: false,
+    bodyLimit: opts.maxOwnerBodyBytes,
+    // A peer's junk must not take the node down: no prototype pollution through JSON.
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    keepAliveTimeout: 30_000,
+  });
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/metrics', async (_req, reply) => {
+    deps.metrics.outboxDepth.set((await deps.store.outbox.counts()).pending);
+    deps.metrics.ledgerEntries.set(await deps.store.ledger.count());
+    return reply.header('content-type', deps.metrics.registry.contentType).send(await deps.metrics.text());
+  });
+  app.register(becknRoutes(deps));
+  app.register(ownerRoutes(deps));
+  return app;
+}

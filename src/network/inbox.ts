@@ -1,0 +1,166 @@
+/**
+ * The inbox: the edge where a peer's bytes come in. In order, each check naming what is wrong:
+ * signature header → sender is a trusted peer → time window and signature → schema of the action →
+ * the context names the signer as sender and us as recipient → not a replay → the deal allows the
+ * step. Only then is the message recorded (ledger entry + inbox row, atomically) and a counter-signed
+ * receipt returned. Nothing from a rejected message is stored.
+ */
+import type { Action } from '../protocol/actions.js';
+import { isCallback } from '../protocol/actions.js';
+import type { KeyPair } from '../protocol/keys.js';
+import { type BecknRequest, parseBecknRequest } from '../protocol/messages.js';
+import { decodeReceipt, type Receipt, signReceipt } from '../protocol/receipt.js';
+import { bodyDigest, parseAuthorization, verifyBody } from '../protocol/signing.js';
+import type { Ledger } from '../ledger/index.js';
+import type { LedgerEntry, Store } from '../store/index.js';
+import type { Clock } from '../util/clock.js';
+import { WeftError } from '../util/errors.js';
+import type { PeerDirectory } from './peer-directory.js';
+
+export interface InboxOptions {
+  /** Largest accepted body, bytes. */
+  maxBodyBytes: number;
+  /** Allowed clock difference with a sender, seconds. */
+  clockSkewSec: number;
+}
+
+export const defaultInboxOptions: InboxOptions = { maxBodyBytes: 256 * 1024, clockSkewSec: 30 };
+
+/** The deal rules the inbox enforces before accepting a message (see deal/). */
+export interface DealGate {
+  /** Runs `fn` with the deal (transaction, counterparty) locked against concurrent steps. */
+  withLock<T>(transactionId: string, counterparty: string, fn: () => Promise<T>): Promise<T>;
+  /** Throws OUT_OF_ORDER if the step is not allowed now. */
+  check(transactionId: string, counterparty: string, action: Action, direction: 'in' | 'out'): Promise<void>;
+  /** Records the step. */
+  advance(transactionId: string, counterparty: string, action: Action, direction: 'in' | 'out'): Promise<void>;
+}
+
+export interface InboxDeps {
+  store: Store;
+  ledger: Ledger;
+  directory: PeerDirectory;
+  deals: DealGate;
+  clock: Clock;
+  keys: KeyPair;
+  subscriberId: string;
+}
+
+export interface Accepted {
+  request: BecknRequest;
+  entry: LedgerEntry;
+  receipt: Receipt;
+  sender: string;
+  deviations: string[];
+}
+
+export class Inbox {
+  constructor(
+    private readonly opts: InboxOptions,
+    private readonly deps: InboxDeps,
+  ) {}
+
+  /** Validates and records one inbound message. Throws a WeftError saying what is wrong. */
+  async accept(action: Action, body: Buffer, authorization: string | undefined): Promise<Accepted> {
+    const { directory, clock, subscriberId } = this.deps;
+    if (body.length > this.opts.maxBodyBytes) {
+      throw new WeftError('TOO_LARGE', `the body is ${body.length} bytes; the limit is ${this.opts.maxBodyBytes}`, {
+        peerAction: 'reject',
+      });
+    }
+    const sig = parseAuthorization(authorization);
+    const peer = await directory.get(sig.subscriberId);
+    if (!peer) {
+      throw new WeftError('UNKNOWN_SENDER', `${sig.subscriberId} is not a trusted peer of this node`, {
+        peerAction: 'ignore',
+      });
+    }
+    if (peer.record.keyId !== sig.uniqueKeyId) {
+      throw new WeftError('UNKNOWN_SENDER', `key ${sig.uniqueKeyId} is not the key trusted for ${sig.subscriberId}`, {
+        peerAction: 'ignore',
+      });
+    }
+    const digest = verifyBody(body, sig, peer.key, {
+      nowSec: Math.floor(clock.now() / 1000),
+      skewSec: this.opts.clockSkewSec,
+    });
+    const { request, deviations } = parseBecknRequest(body, { maxBytes: this.opts.maxBodyBytes, expectedAction: action });
+    const ctx = request.context;
+    const [senderField, recipientField] = isCallback(action) ? ['bpp_id', 'bap_id'] : ['bap_id', 'bpp_id'];
+    const claimedSender = ctx[senderField as 'bap_id' | 'bpp_id'];
+    if (claimedSender !== sig.subscriberId) {
+      throw new WeftError('SENDER_MISMATCH', `context.${senderField} is ${claimedSender} but the signer is ${sig.subscriberId}`, {
+        peerAction: 'reject',
+        details: { path: `context.${senderField}` },
+      });
+    }
+    const recipient = ctx[recipientField as 'bap_id' | 'bpp_id'];
+    // A search may be broadcast without a bpp_id; anything else must name us.
+    if (recipient !== subscriberId && !(action === 'search' && recipient === undefined)) {
+      throw new WeftError('WRONG_RECIPIENT', `context.${recipientField} is ${recipient}, not this node (${subscriberId})`, {
+        peerAction: 'reject',
+        details: { path: `context.${recipientField}` },
+      });
+    }
+    const sender = sig.subscriberId;
+    const txId = ctx.transaction_id;
+    return this.deps.deals.withLock(txId, sender, async () => {
+      const earlier = await this.deps.store.ledger.findMessage('in', ctx.message_id, action, sender);
+      if (earlier) throw this.replay(earlier, digest);
+      try {
+        await this.deps.deals.check(txId, sender, action, 'in');
+      } catch (e) {
+        // Carry the parsed request so the node can also answer with a Beckn error in the callback.
+        if (e instanceof WeftError) {
+          throw new WeftError(e.code, e.message, { peerAction: 'ignore', details: { ...e.details, request, sender } });
+        }
+        throw e;
+      }
+      const receipt = signReceipt(
+        {
+          message_id: ctx.message_id,
+          transaction_id: txId,
+          action,
+          digest,
+          receiver_id: subscriberId,
+          receiver_key_id: this.deps.keys.keyId,
+          received_at: clock.now(),
+        },
+        this.deps.keys.privateKey,
+      );
+      const entry = await this.deps.ledger.record(
+        {
+          direction: 'in',
+          counterparty: sender,
+          action,
+          transactionId: txId,
+          messageId: ctx.message_id,
+          body,
+          authorization: authorization as string,
+          receipt,
+        },
+        (e) => this.deps.store.inbox.accept(e),
+      );
+      if (!entry) {
+        const again = await this.deps.store.ledger.findMessage('in', ctx.message_id, action, sender);
+        throw again ? this.replay(again, digest) : new WeftError('REPLAY', 'this message_id was already received');
+      }
+      await this.deps.deals.advance(txId, sender, action, 'in');
+      return { request, entry, receipt, sender, deviations };
+    });
+  }
+
+  /**
+   * A message_id seen before is a replay and is not processed again. If the bytes are the very ones
+   * accepted before, the original receipt goes back with the NACK, so a sender whose ACK was lost
+   * still gets its proof of delivery.
+   */
+  private replay(earlier: LedgerEntry, digest: string): WeftError {
+    const same = bodyDigest(earlier.body) === digest;
+    const receipt = same ? decodeReceipt(earlier.receipt, false) : undefined;
+    return new WeftError('REPLAY', `message ${earlier.messageId} (${earlier.action}) was already received`, {
+      peerAction: 'ignore',
+      details: receipt ? { receipt } : {},
+    });
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * Known peers with their imported public keys. Today: manually trusted partners (`weft peers add`);
+ * the peer-to-peer directory will feed the same place. Keys are imported once and kept as KeyObjects
+ * (re-importing per verify halves the verify rate).
+ */
+import type { KeyObject } from 'node:crypto';
+import { importPublicKey, peerIdFromPublicKey } from '../protocol/keys.js';
+import type { PeerRecord, Store } from '../store/index.js';
+import { WeftError } from '../util/errors.js';
+
+export interface KnownPeer {
+  record: PeerRecord;
+  key: KeyObject;
+}
+
+export class PeerDirectory {
+  private readonly cache = new Map<string, KnownPeer>();
+
+  constructor(private readonly deps: { store: Store }) {}
+
+  async get(subscriberId: string): Promise<KnownPeer | undefined> {
+    const hit = this.cache.get(subscriberId);
+    if (hit) return hit;
+    const record = await this.deps.store.peers.get(subscriberId);
+    if (!record) return undefined;
+    const peer = { record, key: importPublicKey(Buffer.from(record.publicKey, 'base64')) };
+    this.cache.set(subscriberId, peer);
+    return peer;
+  }
+
+  /** Adds or replaces a trusted peer after checking its key. */
+  async put(record: PeerRecord): Promise<KnownPeer> {
+    const raw = Buffer.from(record.publicKey, 'base64');
+    if (raw.length !== 32 || raw.toString('base64') !== record.publicKey) {
+      throw new WeftError('BAD_REQUEST', 'the public key must be 32 bytes of Ed25519 key in base64');
+    }
+    const key = importPublicKey(raw);
+    // A key id that looks like a peer id must be the peer id of this very key (self-certifying ids).
+    if (record.keyId.startsWith('12D3KooW') && record.keyId !== peerIdFromPublicKey(raw)) {
+      throw new WeftError('BAD_REQUEST', `key id ${record.keyId} is not the peer id of that public key`);
+    }
+    let url: URL;
+    try {
+      url = new URL(record.uri);
+    } catch {
+      throw new WeftError('BAD_REQUEST', `not a URL: ${record.uri}`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      throw new WeftError('BAD_REQUEST', `the peer URI must be http(s): ${record.uri}`);
+    }
+    await this.deps.store.peers.put(record);
+    const peer = { record, key };
+    this.cache.set(record.subscriberId, peer);
+    return peer;
+  }
+
+  async remove(subscriberId: string): Promise<boolean> {
+    this.cache.delete(subscriberId);
+    return this.deps.store.peers.remove(subscriberId);
+  }
+
+  list(): Promise<PeerRecord[]> {
+    return this.deps.store.peers.list();
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * Builds, signs and queues outgoing Beckn messages. The signed bytes written to the outbox are the
+ * bytes delivered, retried and ledgered: the body is encoded once, canonically, and never re-encoded.
+ */
+import { randomUUID } from 'node:crypto';
+import { type Action, isCallback } from '../protocol/actions.js';
+import type { BecknError } from '../protocol/ack.js';
+import { canonicalBytes } from '../protocol/canonical.js';
+import { BECKN_VERSION, type Context } from '../protocol/context.js';
+import type { KeyPair } from '../protocol/keys.js';
+import { type BecknRequest, validateOutgoing } from '../protocol/messages.js';
+import type { Profile } from '../protocol/profile.js';
+import { signBody } from '../protocol/signing.js';
+import type { PeerRecord, Store } from '../store/index.js';
+import type { Clock } from '../util/clock.js';
+import type { Outbox } from './outbox.js';
+
+export interface SenderOptions {
+  /** Validity of a message and of its signature, seconds (Beckn `ttl`); the outbox retries until then. */
+  ttlSec: number;
+  /** Beckn `context.domain` of the messages this node starts. */
+  domain: string;
+}
+
+export const defaultSenderOptions: SenderOptions = { ttlSec: 600, domain: 'weft:manufacturing' };
+
+export interface SenderDeps {
+  store: Store;
+  outbox: Outbox;
+  clock: Clock;
+  keys: KeyPair;
+  subscriberId: string;
+  /** Our own Beckn URI and profile, read at send time (the URI is known only once the API listens). */
+  self(): { uri: string; profile: Profile };
+}
+
+export interface SendInput {
+  action: Action;
+  to: PeerRecord;
+  transactionId: string;
+  /** A callback reuses its request's message_id; a request gets a fresh one when this is omitted. */
+  messageId?: string;
+  message: Record<string, unknown>;
+  error?: BecknError;
+  /** For callbacks: the request's context, whose domain and location are echoed. */
+  inReplyTo?: Context;
+  ttlSec?: number;
+}
+
+export interface Sent {
+  outboxId: number;
+  messageId: string;
+  request: BecknRequest;
+}
+
+export class Sender {
+  constructor(
+    private readonly opts: SenderOptions,
+    private readonly deps: SenderDeps,
+  ) {}
+
+  async send(input: SendInput): Promise<Sent> {
+    const { clock, keys, subscriberId } = this.deps;
+    const { uri, profile } = this.deps.self();
+    const nowMs = clock.now();
+    const ttlSec = input.ttlSec ?? this.opts.ttlSec;
+    const messageId = input.messageId ?? randomUUID();
+    const callback = isCallback(input.action);
+    const me = { id: subscriberId, uri };
+    const peer = { id: input.to.subscriberId, uri: input.to.uri };
+    const [bap, bpp] = callback ? [peer, me] : [me, peer];
+    const context: Context = {
+      domain: input.inReplyTo?.domain ?? this.opts.domain,
+      location: input.inReplyTo?.location ?? {
+        country: { code: profile.country },
+        city: { code: profile.city },
+      },
+      action: input.action,
+      version: BECKN_VERSION,
+      bap_id: bap.id,
+      bap_uri: bap.uri,
+      bpp_id: bpp.id,
+      bpp_uri: bpp.uri,
+      transaction_id: input.transactionId,
+      message_id: messageId,
+      timestamp: new Date(nowMs).toISOString(),
+      ttl: `PT${ttlSec}S`,
+    };
+    const request = {
+      context,
+      message: input.message,
+      ...(input.error ? { error: input.error } : {}),
+    } as unknown as BecknRequest;
+    validateOutgoing(request);
+    const body = canonicalBytes(request);
+    const created = Math.floor(nowMs / 1000);
+    const { authorization } = signBody(body, {
+      subscriberId,
+      uniqueKeyId: keys.keyId,
+      privateKey: keys.privateKey,
+      created,
+      expires: created + ttlSec,
+    });
+    const outboxId = await this.deps.store.outbox.enqueue({
+      messageId,
+      transactionId: input.transactionId,
+      action: input.action,
+      recipient: input.to.subscriberId,
+      url: `${input.to.uri.replace(/\/+$/, '')}/${input.action}`,
+      body,
+      authorization,
+      createdAt: nowMs,
+      expiresAt: (created + ttlSec) * 1000,
+    });
+    this.deps.outbox.kick();
+    return { outboxId, messageId, request };
+  }
+}

@@ -1,0 +1,266 @@
+/**
+ * The composition root: builds store → ledger → network → matching → deals → api, in that order,
+ * starts them, and closes them in reverse. No other module constructs its collaborators.
+ */
+import type { KeyObject } from 'node:crypto';
+import { type ApiOptions, createApi, defaultApiOptions } from '../api/index.js';
+import { DealBook, DealEngine } from '../deal/index.js';
+import { Ledger } from '../ledger/index.js';
+import { StaticCatalogMatcher } from '../matching/index.js';
+import {
+  type Accepted,
+  defaultHttpTransportOptions,
+  defaultInboxOptions,
+  defaultOutboxOptions,
+  defaultSenderOptions,
+  HttpTransport,
+  type HttpTransportOptions,
+  Inbox,
+  type InboxOptions,
+  Outbox,
+  type OutboxOptions,
+  PeerDirectory,
+  Sender,
+  type SenderOptions,
+  type Transport,
+} from '../network/index.js';
+import { importPublicKey, publicKeyFromPeerId } from '../protocol/keys.js';
+import type { BecknRequest } from '../protocol/messages.js';
+import type { Profile } from '../protocol/profile.js';
+import { SqliteStore, type Store } from '../store/index.js';
+import { type Clock, systemClock } from '../util/clock.js';
+import { createLogger, type Logger, type LoggerOptions } from '../util/logger.js';
+import { Metrics } from '../util/metrics.js';
+import { type DataDir, loadDataDir } from './data-dir.js';
+
+export interface NodeOptions {
+  /** Data directory made by `weft init`. */
+  dataDir: string;
+  api: ApiOptions;
+  inbox: InboxOptions;
+  outbox: OutboxOptions;
+  sender: SenderOptions;
+  http: HttpTransportOptions;
+  log: LoggerOptions;
+}
+
+export const defaultNodeOptions: Omit<NodeOptions, 'dataDir'> = {
+  api: defaultApiOptions,
+  inbox: defaultInboxOptions,
+  outbox: defaultOutboxOptions,
+  sender: defaultSenderOptions,
+  http: defaultHttpTransportOptions,
+  log: { level: 'info' },
+};
+
+export interface NodeDeps {
+  clock?: Clock;
+  logger?: Logger;
+  /** A store to use instead of the data dir's SQLite file (tests, PostgreSQL). */
+  store?: Store;
+  transport?: Transport;
+}
+
+export class WeftNode {
+  readonly dataDir: DataDir;
+  readonly store: Store;
+  readonly ledger: Ledger;
+  readonly directory: PeerDirectory;
+  readonly outbox: Outbox;
+  readonly sender: Sender;
+  readonly inbox: Inbox;
+  readonly deals: DealBook;
+  readonly engine: DealEngine;
+  readonly metrics = new Metrics();
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly app: ReturnType<typeof createApi>;
+  private readonly transport: Transport;
+  private listening: { host: string; port: number } | undefined;
+  private processing = new Set<Promise<void>>();
+  private closed = false;
+
+  private constructor(
+    readonly opts: NodeOptions,
+    deps: NodeDeps,
+  ) {
+    this.dataDir = loadDataDir(opts.dataDir);
+    this.clock = deps.clock ?? systemClock;
+    this.logger = deps.logger ?? createLogger({ ...opts.log, name: this.dataDir.profile.name });
+    const { keys } = this.dataDir;
+    const subscriberId = this.subscriberId;
+    this.store = deps.store ?? SqliteStore.open({ path: this.dataDir.dbPath });
+    this.directory = new PeerDirectory({ store: this.store });
+    const keyCache = new Map<string, KeyObject>();
+    const resolveKey = (keyId: string): KeyObject | undefined => {
+      if (keyId === keys.keyId) return keys.publicKey;
+      let k = keyCache.get(keyId);
+      if (!k) {
+        const raw = publicKeyFromPeerId(keyId);
+        if (!raw) return undefined;
+        k = importPublicKey(raw);
+        keyCache.set(keyId, k);
+      }
+      return k;
+    };
+    this.ledger = new Ledger(
+      {},
+      { store: this.store, clock: this.clock, logger: this.logger, keys, subscriberId, resolveKey },
+    );
+    this.transport = deps.transport ?? new HttpTransport(opts.http);
+    this.outbox = new Outbox(opts.outbox, {
+      store: this.store,
+      ledger: this.ledger,
+      transport: this.transport,
+      clock: this.clock,
+      logger: this.logger,
+      metrics: this.metrics,
+      receiverKey: async (id, keyId) => {
+        const p = await this.directory.get(id);
+        if (p && p.record.keyId === keyId) return p.key;
+        return undefined;
+      },
+    });
+    this.sender = new Sender(opts.sender, {
+      store: this.store,
+      outbox: this.outbox,
+      clock: this.clock,
+      keys,
+      subscriberId,
+      self: () => ({ uri: this.becknUri, profile: this.dataDir.profile }),
+    });
+    this.deals = new DealBook({ store: this.store, clock: this.clock });
+    this.inbox = new Inbox(opts.inbox, {
+      store: this.store,
+      ledger: this.ledger,
+      directory: this.directory,
+      deals: this.deals,
+      clock: this.clock,
+      keys,
+      subscriberId,
+    });
+    this.engine = new DealEngine({
+      store: this.store,
+      deals: this.deals,
+      sender: this.sender,
+      directory: this.directory,
+      matcher: new StaticCatalogMatcher({ store: this.store }),
+      clock: this.clock,
+      logger: this.logger,
+      subscriberId,
+      profile: () => ({ ...this.dataDir.profile, uri: this.becknUri }),
+    });
+    this.app = createApi(opts.api, {
+      store: this.store,
+      ledger: this.ledger,
+      inbox: this.inbox,
+      engine: this.engine,
+      deals: this.deals,
+      directory: this.directory,
+      metrics: this.metrics,
+      logger: this.logger,
+      adminToken: this.dataDir.adminToken,
+      maxBodyBytes: opts.inbox.maxBodyBytes,
+      onAccepted: (a) => this.track(this.processAccepted(a)),
+      onOutOfOrder: (r, s, why) => this.track(this.answerOutOfOrder(r, s, why)),
+      self: () => ({
+        subscriberId,
+        keyId: keys.keyId,
+        publicKey: keys.publicKeyRaw.toString('base64'),
+        uri: this.becknUri,
+        profile: this.dataDir.profile,
+      }),
+    });
+  }
+
+  /** Opens the node of a data dir (not yet listening). */
+  static async open(opts: NodeOptions, deps: NodeDeps = {}): Promise<WeftNode> {
+    const node = new WeftNode(opts, deps);
+    await node.ledger.init();
+    return node;
+  }
+
+  /** The node's Beckn subscriber id: the peer id of its key (self-certifying). */
+  get subscriberId(): string {
+    return this.dataDir.keys.keyId;
+  }
+
+  get profile(): Profile {
+    return this.dataDir.profile;
+  }
+
+  /** Base URL of the HTTP API, once listening. */
+  get url(): string {
+    if (!this.listening) throw new Error('the node is not listening');
+    const host = this.listening.host.includes(':') ? `[${this.listening.host}]` : this.listening.host;
+    return `http://${host}:${this.listening.port}`;
+  }
+
+  /** Base URI of the node's Beckn endpoints: the profile's, or derived from the listen address. */
+  get becknUri(): string {
+    if (this.dataDir.profile.uri) return this.dataDir.profile.uri;
+    return this.listening ? `${this.url}/beckn` : '';
+  }
+
+  /** Listens, starts delivery, and finishes processing any message accepted before a crash. */
+  async start(): Promise<void> {
+    await this.app.listen({ host: this.opts.api.host, port: this.opts.api.port });
+    const addr = this.app.server.address();
+    if (addr && typeof addr === 'object') this.listening = { host: this.opts.api.host, port: addr.port };
+    this.outbox.start();
+    await this.recover();
+    this.logger.info({ url: this.url, subscriberId: this.subscriberId }, 'node started');
+  }
+
+  /** Closes in reverse order of building: api, processing, outbox, transport, store. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.app.close();
+    await Promise.allSettled([...this.processing]);
+    await this.outbox.stop();
+    await this.transport.close();
+    await this.store.close();
+    this.logger.info('node closed');
+  }
+
+  private track(p: Promise<void>): void {
+    this.processing.add(p);
+    void p.finally(() => this.processing.delete(p));
+  }
+
+  private async processAccepted(a: Accepted): Promise<void> {
+    try {
+      await this.engine.process(a.request, a.entry);
+      await this.store.inbox.markProcessed(a.entry.seq);
+    } catch (e) {
+      // Left unprocessed in the inbox: recovery at the next start tries again.
+      this.logger.error({ err: e, seq: a.entry.seq, action: a.entry.action }, 'processing an accepted message failed');
+    }
+  }
+
+  private async answerOutOfOrder(request: BecknRequest, sender: string, why: string): Promise<void> {
+    try {
+      await this.engine.rejectOutOfOrder(request, sender, why);
+    } catch (e) {
+      this.logger.warn({ err: e, sender }, 'could not send the out-of-order error callback');
+    }
+  }
+
+  /** Processes inbound messages that were accepted (ACKed, ledgered) but not processed before a stop. */
+  private async recover(): Promise<void> {
+    const { parseBecknRequest } = await import('../protocol/messages.js');
+    for (;;) {
+      const batch = await this.store.inbox.unprocessed(100);
+      if (batch.length === 0) return;
+      for (const m of batch) {
+        const [entry] = await this.store.ledger.range(m.seq, 1);
+        if (!entry) continue;
+        const { request } = parseBecknRequest(entry.body, { maxBytes: Number.MAX_SAFE_INTEGER });
+        await this.engine.process(request, entry);
+        await this.store.inbox.markProcessed(m.seq);
+      }
+      this.logger.info({ count: batch.length }, 'recovered unprocessed inbound messages');
+    }
+  }
+}

@@ -1,0 +1,547 @@
+/**
+ * The Store on SQLite (better-sqlite3): one file, WAL journal, every statement prepared once.
+ *
+ * better-sqlite3 is synchronous, so each method runs to completion before it returns its promise:
+ * a transaction never spans an `await`, and the atomic methods (`inbox.accept`, `outbox.delivered`)
+ * are single `BEGIN IMMEDIATE … COMMIT` transactions.
+ */
+import Database, { type Database as Db } from 'better-sqlite3';
+import type { Action } from '../protocol/actions.js';
+import { WeftError } from '../util/errors.js';
+import { migrate } from './migrations.js';
+import type {
+  CatalogItem,
+  DealRecord,
+  DealRole,
+  Direction,
+  InboxMessage,
+  InboxState,
+  LedgerEntry,
+  OutboxCounts,
+  OutboxMessage,
+  OutboxState,
+  PeerRecord,
+  Store,
+} from './store.js';
+
+export interface SqliteStoreOptions {
+  /** Database file, or `:memory:` for a database that lives as long as the store. */
+  path: string;
+  /** How long a write waits for another connection's lock before failing (SQLITE_BUSY), ms. */
+  busyTimeoutMs: number;
+  /**
+   * `NORMAL` (the default) syncs the WAL at checkpoints; `FULL` syncs it at every commit, so a power
+   * loss cannot roll back a commit either, at the price of one fsync per message.
+   */
+  synchronous: 'NORMAL' | 'FULL';
+}
+
+export const defaultSqliteStoreOptions: SqliteStoreOptions = {
+  path: 'weft.db',
+  busyTimeoutMs: 5000,
+  synchronous: 'NORMAL',
+};
+
+interface PeerRow {
+  subscriber_id: string;
+  key_id: string;
+  public_key: string;
+  uri: string;
+  name: string | null;
+  source: PeerRecord['source'];
+  added_at: number;
+}
+
+interface LedgerRow {
+  seq: number;
+  prev_hash: string;
+  hash: string;
+  direction: Direction;
+  counterparty: string;
+  action: Action;
+  transaction_id: string;
+  message_id: string;
+  body: Buffer;
+  authorization_header: string;
+  receipt: string;
+  recorded_at: number;
+}
+
+interface InboxRow {
+  seq: number;
+  message_id: string;
+  action: Action;
+  sender: string;
+  state: InboxState;
+}
+
+interface OutboxRow {
+  id: number;
+  message_id: string;
+  transaction_id: string;
+  action: Action;
+  recipient: string;
+  url: string;
+  body: Buffer;
+  authorization_header: string;
+  created_at: number;
+  expires_at: number;
+  attempts: number;
+  next_attempt_at: number;
+  state: OutboxState;
+  last_error: string | null;
+}
+
+interface DealRow {
+  transaction_id: string;
+  counterparty: string;
+  role: DealRole;
+  state: string;
+  data: string;
+  updated_at: number;
+}
+
+interface CatalogRow {
+  id: string;
+  name: string;
+  description: string;
+  categories: string;
+  currency: string;
+  price: string;
+  stock: number;
+  lead_time: string;
+}
+
+const LEDGER_COLUMNS =
+  'seq, prev_hash, hash, direction, counterparty, action, transaction_id, message_id, body, ' +
+  'authorization_header, receipt, recorded_at';
+const OUTBOX_COLUMNS =
+  'id, message_id, transaction_id, action, recipient, url, body, authorization_header, created_at, ' +
+  'expires_at, attempts, next_attempt_at, state, last_error';
+
+export class SqliteStore implements Store {
+  readonly peers: Store['peers'];
+  readonly ledger: Store['ledger'];
+  readonly inbox: Store['inbox'];
+  readonly outbox: Store['outbox'];
+  readonly deals: Store['deals'];
+  readonly catalog: Store['catalog'];
+  readonly meta: Store['meta'];
+
+  private readonly db: Db;
+
+  /**
+   * Opens (creating if need be) and migrates the database. Throws `CONFIG` if the file cannot be
+   * opened or was written by a newer Weft.
+   */
+  static open(opts: SqliteStoreOptions): SqliteStore {
+    let db: Db;
+    try {
+      db = new Database(opts.path, { timeout: opts.busyTimeoutMs });
+    } catch (e) {
+      throw new WeftError('CONFIG', `cannot open the database ${opts.path}: ${(e as Error).message}`, {
+        cause: e,
+      });
+    }
+    try {
+      // WAL lets readers (the API, verify) run beside the writer. With WAL, synchronous=NORMAL fsyncs
+      // the WAL only when a checkpoint copies it into the database, not at each commit. Hence:
+      // - a process crash (even SIGKILL) loses nothing committed: a commit is in the WAL file, in
+      //   the OS page cache, before the statement returns, and the next open replays it;
+      // - a power loss or OS crash can roll back the most recent commits (those not yet synced by a
+      //   checkpoint), but the database stays consistent and never corrupts: it reopens at an
+      //   earlier commit. Ledger entries lost that way are ones the peer holds receipts for, so a
+      //   node that cannot afford that sets `synchronous: 'FULL'`.
+      // Reference: https://www.sqlite.org/pragma.html#pragma_synchronous and https://www.sqlite.org/wal.html
+      db.pragma('journal_mode = WAL'); // a no-op ('memory') for :memory:
+      db.pragma(`synchronous = ${opts.synchronous === 'FULL' ? 'FULL' : 'NORMAL'}`);
+      db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(opts.busyTimeoutMs))}`);
+      db.pragma('foreign_keys = ON');
+      migrate(db);
+      return new SqliteStore(db);
+    } catch (e) {
+      db.close();
+      if (e instanceof WeftError) throw e;
+      throw new WeftError('CONFIG', `cannot open the database ${opts.path}: ${(e as Error).message}`, {
+        cause: e,
+      });
+    }
+  }
+
+  private constructor(db: Db) {
+    this.db = db;
+    const q = <R = unknown>(sql: string) => db.prepare<unknown[], R>(sql);
+
+    // --- peers
+    const peerPut = q(
+      `INSERT INTO peers (subscriber_id, key_id, public_key, uri, name, source, added_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (subscriber_id) DO UPDATE SET
+         key_id = excluded.key_id, public_key = excluded.public_key, uri = excluded.uri,
+         name = excluded.name, source = excluded.source, added_at = excluded.added_at
+       WHERE excluded.source = 'manual' OR peers.source <> 'manual'`,
+    );
+    const peerGet = q<PeerRow>('SELECT * FROM peers WHERE subscriber_id = ?');
+    const peerList = q<PeerRow>('SELECT * FROM peers ORDER BY subscriber_id');
+    const peerRemove = q('DELETE FROM peers WHERE subscriber_id = ?');
+
+    this.peers = {
+      async put(p) {
+        peerPut.run(p.subscriberId, p.keyId, p.publicKey, p.uri, p.name ?? null, p.source, p.addedAt);
+      },
+      async get(subscriberId) {
+        const row = peerGet.get(subscriberId);
+        return row && toPeer(row);
+      },
+      async list() {
+        return peerList.all().map(toPeer);
+      },
+      async remove(subscriberId) {
+        return peerRemove.run(subscriberId).changes > 0;
+      },
+    };
+
+    // --- ledger
+    // The WHERE clause makes the store refuse a gap as well as a duplicate (the primary key refuses
+    // duplicates on its own): an entry is appended only if its seq is exactly head + 1.
+    const ledgerInsert = q(
+      `INSERT INTO ledger (${LEDGER_COLUMNS})
+       SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+       WHERE ? = (SELECT COALESCE(MAX(seq), 0) + 1 FROM ledger)`,
+    );
+    const ledgerHead = q<LedgerRow>(`SELECT ${LEDGER_COLUMNS} FROM ledger ORDER BY seq DESC LIMIT 1`);
+    const ledgerRange = q<LedgerRow>(
+      `SELECT ${LEDGER_COLUMNS} FROM ledger WHERE seq >= ? AND seq < ? ORDER BY seq`,
+    );
+    const ledgerByTx = q<LedgerRow>(
+      `SELECT ${LEDGER_COLUMNS} FROM ledger WHERE transaction_id = ? ORDER BY seq`,
+    );
+    const ledgerFind = q<LedgerRow>(
+      `SELECT ${LEDGER_COLUMNS} FROM ledger
+       WHERE message_id = ? AND action = ? AND direction = ? AND counterparty = ?
+       ORDER BY seq LIMIT 1`,
+    );
+    const ledgerCount = q<{ n: number }>('SELECT COUNT(*) AS n FROM ledger');
+
+    const append = (e: LedgerEntry): void => {
+      const r = ledgerInsert.run(
+        e.seq,
+        e.prevHash,
+        e.hash,
+        e.direction,
+        e.counterparty,
+        e.action,
+        e.transactionId,
+        e.messageId,
+        e.body,
+        e.authorization,
+        e.receipt,
+        e.recordedAt,
+        e.seq,
+      );
+      if (r.changes === 0) {
+        throw new WeftError('LEDGER_BROKEN', `ledger append refused: seq ${e.seq} is not head + 1`, {
+          details: { seq: e.seq },
+        });
+      }
+    };
+
+    this.ledger = {
+      async head() {
+        const row = ledgerHead.get();
+        return row && toEntry(row);
+      },
+      async append(entry) {
+        append(entry);
+      },
+      async range(fromSeq, limit) {
+        return ledgerRange.all(fromSeq, fromSeq + limit).map(toEntry);
+      },
+      async byTransaction(transactionId) {
+        return ledgerByTx.all(transactionId).map(toEntry);
+      },
+      async findMessage(direction, messageId, action, counterparty) {
+        const row = ledgerFind.get(messageId, action, direction, counterparty);
+        return row && toEntry(row);
+      },
+      async count() {
+        return ledgerCount.get()!.n;
+      },
+    };
+
+    // --- inbox
+    const inboxExists = q('SELECT 1 FROM inbox WHERE message_id = ? AND action = ? AND sender = ?');
+    const inboxInsert = q(
+      `INSERT INTO inbox (seq, message_id, action, sender, state) VALUES (?, ?, ?, ?, 'received')`,
+    );
+    const inboxProcessed = q(`UPDATE inbox SET state = 'processed' WHERE seq = ?`);
+    const inboxUnprocessed = q<InboxRow>(
+      `SELECT seq, message_id, action, sender, state FROM inbox WHERE state = 'received' ORDER BY seq LIMIT ?`,
+    );
+    const accept = db.transaction((e: LedgerEntry): boolean => {
+      if (inboxExists.get(e.messageId, e.action, e.counterparty) !== undefined) return false;
+      append(e);
+      inboxInsert.run(e.seq, e.messageId, e.action, e.counterparty);
+      return true;
+    });
+
+    this.inbox = {
+      async accept(entry) {
+        return accept.immediate(entry);
+      },
+      async markProcessed(seq) {
+        if (inboxProcessed.run(seq).changes === 0) {
+          throw new WeftError('NOT_FOUND', `no inbox message at seq ${seq}`);
+        }
+      },
+      async unprocessed(limit) {
+        return inboxUnprocessed.all(limit).map(toInbox);
+      },
+    };
+
+    // --- outbox
+    const outboxInsert = q<{ id: number }>(
+      `INSERT INTO outbox (message_id, transaction_id, action, recipient, url, body, authorization_header,
+                           created_at, expires_at, next_attempt_at, state)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')
+       ON CONFLICT (message_id, action, recipient) DO NOTHING
+       RETURNING id`,
+    );
+    const outboxFindId = q<{ id: number }>(
+      'SELECT id FROM outbox WHERE message_id = ? AND action = ? AND recipient = ?',
+    );
+    const outboxGet = q<OutboxRow>(`SELECT ${OUTBOX_COLUMNS} FROM outbox WHERE id = ?`);
+    const outboxDue = q<OutboxRow>(
+      `SELECT ${OUTBOX_COLUMNS} FROM outbox WHERE state = 'pending' AND next_attempt_at <= ?
+       ORDER BY next_attempt_at, id LIMIT ?`,
+    );
+    const outboxNextDue = q<{ t: number | null }>(
+      `SELECT MIN(next_attempt_at) AS t FROM outbox WHERE state = 'pending'`,
+    );
+    const outboxState = q<{ state: OutboxState }>('SELECT state FROM outbox WHERE id = ?');
+    const outboxDelivered = q(
+      `UPDATE outbox SET state = 'delivered', attempts = attempts + 1, last_error = NULL, delivered_seq = ?
+       WHERE id = ?`,
+    );
+    const outboxRetry = q(
+      `UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?
+       WHERE id = ? AND state = 'pending'`,
+    );
+    const outboxEnd = q(`UPDATE outbox SET state = ?, last_error = ? WHERE id = ? AND state = 'pending'`);
+    const outboxCounts = q<{ state: OutboxState; n: number }>(
+      'SELECT state, COUNT(*) AS n FROM outbox GROUP BY state',
+    );
+    const notPending = (id: number) => new WeftError('NOT_FOUND', `no pending outbox message ${id}`);
+    const delivered = db.transaction((id: number, e: LedgerEntry): void => {
+      if (outboxState.get(id)?.state !== 'pending') throw notPending(id);
+      append(e);
+      outboxDelivered.run(e.seq, id);
+    });
+
+    this.outbox = {
+      async enqueue(m) {
+        const row =
+          outboxInsert.get(
+            m.messageId,
+            m.transactionId,
+            m.action,
+            m.recipient,
+            m.url,
+            m.body,
+            m.authorization,
+            m.createdAt,
+            m.expiresAt,
+            m.createdAt,
+          ) ?? outboxFindId.get(m.messageId, m.action, m.recipient);
+        return row!.id;
+      },
+      async get(id) {
+        const row = outboxGet.get(id);
+        return row && toOutbox(row);
+      },
+      async due(now, limit) {
+        return outboxDue.all(now, limit).map(toOutbox);
+      },
+      async nextDueAt() {
+        return outboxNextDue.get()!.t ?? undefined;
+      },
+      async delivered(id, entry) {
+        delivered.immediate(id, entry);
+      },
+      async retryLater(id, nextAttemptAt, error) {
+        if (outboxRetry.run(nextAttemptAt, error, id).changes === 0) throw notPending(id);
+      },
+      async end(id, state, error) {
+        if (outboxEnd.run(state, error, id).changes === 0) throw notPending(id);
+      },
+      async counts() {
+        const counts: OutboxCounts = { pending: 0, delivered: 0, expired: 0, rejected: 0 };
+        for (const { state, n } of outboxCounts.all()) counts[state] = n;
+        return counts;
+      },
+    };
+
+    // --- deals
+    const dealGet = q<DealRow>('SELECT * FROM deals WHERE transaction_id = ? AND counterparty = ?');
+    const dealPut = q(
+      `INSERT INTO deals (transaction_id, counterparty, role, state, data, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (transaction_id, counterparty) DO UPDATE SET
+         role = excluded.role, state = excluded.state, data = excluded.data, updated_at = excluded.updated_at`,
+    );
+    const dealList = q<DealRow>(
+      'SELECT * FROM deals ORDER BY updated_at DESC, transaction_id, counterparty LIMIT ?',
+    );
+    const dealByTx = q<DealRow>('SELECT * FROM deals WHERE transaction_id = ? ORDER BY counterparty');
+
+    this.deals = {
+      async get(transactionId, counterparty) {
+        const row = dealGet.get(transactionId, counterparty);
+        return row && toDeal(row);
+      },
+      async put(d) {
+        dealPut.run(d.transactionId, d.counterparty, d.role, d.state, d.data, d.updatedAt);
+      },
+      async list(limit) {
+        return dealList.all(limit).map(toDeal);
+      },
+      async byTransaction(transactionId) {
+        return dealByTx.all(transactionId).map(toDeal);
+      },
+    };
+
+    // --- catalog
+    const itemPut = q(
+      `INSERT INTO catalog (id, name, description, categories, currency, price, stock, lead_time)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET
+         name = excluded.name, description = excluded.description, categories = excluded.categories,
+         currency = excluded.currency, price = excluded.price, stock = excluded.stock,
+         lead_time = excluded.lead_time`,
+    );
+    const itemGet = q<CatalogRow>('SELECT * FROM catalog WHERE id = ?');
+    const itemList = q<CatalogRow>('SELECT * FROM catalog ORDER BY id');
+    const itemRemove = q('DELETE FROM catalog WHERE id = ?');
+
+    this.catalog = {
+      async put(i) {
+        itemPut.run(
+          i.id,
+          i.name,
+          i.description,
+          JSON.stringify(i.categories),
+          i.currency,
+          i.price,
+          i.stock,
+          i.leadTime,
+        );
+      },
+      async get(id) {
+        const row = itemGet.get(id);
+        return row && toItem(row);
+      },
+      async list() {
+        return itemList.all().map(toItem);
+      },
+      async remove(id) {
+        return itemRemove.run(id).changes > 0;
+      },
+    };
+
+    // --- meta
+    const metaGet = q<{ value: string }>('SELECT value FROM meta WHERE key = ?');
+    const metaSet = q(
+      'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+    );
+
+    this.meta = {
+      async get(key) {
+        return metaGet.get(key)?.value;
+      },
+      async set(key, value) {
+        metaSet.run(key, value);
+      },
+    };
+  }
+
+  /** Closes the database; later calls fail. Closing twice is harmless. */
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}
+
+function toPeer(r: PeerRow): PeerRecord {
+  const peer: PeerRecord = {
+    subscriberId: r.subscriber_id,
+    keyId: r.key_id,
+    publicKey: r.public_key,
+    uri: r.uri,
+    source: r.source,
+    addedAt: r.added_at,
+  };
+  if (r.name !== null) peer.name = r.name;
+  return peer;
+}
+
+function toEntry(r: LedgerRow): LedgerEntry {
+  return {
+    seq: r.seq,
+    prevHash: r.prev_hash,
+    hash: r.hash,
+    direction: r.direction,
+    counterparty: r.counterparty,
+    action: r.action,
+    transactionId: r.transaction_id,
+    messageId: r.message_id,
+    body: r.body,
+    authorization: r.authorization_header,
+    receipt: r.receipt,
+    recordedAt: r.recorded_at,
+  };
+}
+
+function toInbox(r: InboxRow): InboxMessage {
+  return { seq: r.seq, messageId: r.message_id, action: r.action, sender: r.sender, state: r.state };
+}
+
+function toOutbox(r: OutboxRow): OutboxMessage {
+  return {
+    id: r.id,
+    messageId: r.message_id,
+    transactionId: r.transaction_id,
+    action: r.action,
+    recipient: r.recipient,
+    url: r.url,
+    body: r.body,
+    authorization: r.authorization_header,
+    createdAt: r.created_at,
+    expiresAt: r.expires_at,
+    attempts: r.attempts,
+    nextAttemptAt: r.next_attempt_at,
+    state: r.state,
+    lastError: r.last_error,
+  };
+}
+
+function toDeal(r: DealRow): DealRecord {
+  return {
+    transactionId: r.transaction_id,
+    counterparty: r.counterparty,
+    role: r.role,
+    state: r.state,
+    data: r.data,
+    updatedAt: r.updated_at,
+  };
+}
+
+function toItem(r: CatalogRow): CatalogItem {
+  return {
+    id: r.id,
+    name: r.name,
+    description: r.description,
+    categories: JSON.parse(r.categories) as string[],
+    currency: r.currency,
+    price: r.price,
+    stock: r.stock,
+    leadTime: r.lead_time,
+  };
+}
