@@ -52,11 +52,18 @@ export class WeftClient {
   search(s: SearchInput): Promise<{ transactionId: string; messageId: string; sent: string[] }> {
     return this.call('POST', '/api/search', s);
   }
-  step(transactionId: string, action: Exclude<RequestAction, 'search'>, input: StepInput): Promise<StepResult> {
+  step(
+    transactionId: string,
+    action: Exclude<RequestAction, 'search'>,
+    input: StepInput,
+  ): Promise<StepResult> {
     return this.call('POST', `/api/transactions/${encodeURIComponent(transactionId)}/${action}`, input);
   }
   progress(transactionId: string, buyer: string, code: string): Promise<{ messageId: string }> {
-    return this.call('POST', `/api/transactions/${encodeURIComponent(transactionId)}/progress`, { buyer, code });
+    return this.call('POST', `/api/transactions/${encodeURIComponent(transactionId)}/progress`, {
+      buyer,
+      code,
+    });
   }
   transaction(transactionId: string): Promise<TransactionView> {
     return this.call('GET', `/api/transactions/${encodeURIComponent(transactionId)}`);

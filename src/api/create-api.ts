@@ -1,6 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import { becknRoutes } from './routes-beckn.js';
 import type { ApiDeps } from './deps.js';
+import { becknRoutes } from './routes-beckn.js';
 import { ownerRoutes } from './routes-owner.js';
 
 export interface ApiOptions {
@@ -12,7 +12,11 @@ export interface ApiOptions {
   maxOwnerBodyBytes: number;
 }
 
-export const defaultApiOptions: ApiOptions = { host: '127.0.0.1', port: 7400, maxOwnerBodyBytes: 1024 * 1024 };
+export const defaultApiOptions: ApiOptions = {
+  host: '127.0.0.1',
+  port: 7400,
+  maxOwnerBodyBytes: 1024 * 1024,
+};
 
 /** Builds the node's HTTP app (Beckn endpoints, owner API, health, metrics). Never listens: the node does. */
 export function createApi(opts: Pick<ApiOptions, 'maxOwnerBodyBytes'>, deps: ApiDeps): FastifyInstance {

@@ -6,7 +6,8 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { nack } from '../protocol/ack.js';
 import { isAction } from '../protocol/actions.js';
-import { encodeReceiptHeader, type Receipt, RECEIPT_HEADER } from '../protocol/receipt.js';
+import type { BecknRequest } from '../protocol/messages.js';
+import { encodeReceiptHeader, RECEIPT_HEADER, type Receipt } from '../protocol/receipt.js';
 import { type ErrorCode, isWeftError, WeftError } from '../util/errors.js';
 import type { ApiDeps } from './deps.js';
 
@@ -37,7 +38,11 @@ export function becknRoutes(deps: ApiDeps) {
 
     app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
       if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-        return sendNack(reply, new WeftError('TOO_LARGE', `the body is over the ${deps.maxBodyBytes}-byte limit`), req.url);
+        return sendNack(
+          reply,
+          new WeftError('TOO_LARGE', `the body is over the ${deps.maxBodyBytes}-byte limit`),
+          req.url,
+        );
       }
       if (err.statusCode && err.statusCode < 500) {
         return sendNack(reply, new WeftError('BAD_JSON', err.message), req.url);
@@ -65,7 +70,7 @@ export function becknRoutes(deps: ApiDeps) {
         if (!isWeftError(e)) throw e;
         deps.metrics.messagesIn.inc({ action, result: e.code });
         if (e.code === 'OUT_OF_ORDER' && e.details.request) {
-          deps.onOutOfOrder(e.details.request, String(e.details.sender), e.message);
+          deps.onOutOfOrder(e.details.request as BecknRequest, String(e.details.sender), e.message);
         }
         deps.logger.warn({ action, code: e.code, reason: e.message }, 'beckn message rejected');
         return sendNack(reply, e, action);

@@ -38,19 +38,30 @@ export function ownerRoutes(deps: ApiDeps) {
       const h = req.headers.authorization ?? '';
       const given = Buffer.from(h.startsWith('Bearer ') ? h.slice(7).trim() : '');
       if (given.length !== token.length || !timingSafeEqual(given, token)) {
-        return reply.code(401).send({ error: { code: 'UNAUTHORIZED', message: 'a valid admin token is required (Authorization: Bearer …)' } });
+        return reply.code(401).send({
+          error: {
+            code: 'UNAUTHORIZED',
+            message: 'a valid admin token is required (Authorization: Bearer …)',
+          },
+        });
       }
     });
 
     app.setErrorHandler((err: Error & { statusCode?: number; validation?: unknown }, _req, reply) => {
       if (isWeftError(err)) {
-        return reply.code(OWNER_STATUS[err.code] ?? 400).send({ error: { code: err.code, message: err.message } });
+        return reply
+          .code(OWNER_STATUS[err.code] ?? 400)
+          .send({ error: { code: err.code, message: err.message } });
       }
       if (err.validation || (err.statusCode && err.statusCode < 500)) {
-        return reply.code(err.statusCode ?? 400).send({ error: { code: 'BAD_REQUEST', message: err.message } });
+        return reply
+          .code(err.statusCode ?? 400)
+          .send({ error: { code: 'BAD_REQUEST', message: err.message } });
       }
       deps.logger.error({ err }, 'owner API failed');
-      return reply.code(500).send({ error: { code: 'INTERNAL', message: 'internal error (see the node log)' } });
+      return reply
+        .code(500)
+        .send({ error: { code: 'INTERNAL', message: 'internal error (see the node log)' } });
     });
 
     app.get('/api/node', async () => deps.self());
@@ -70,7 +81,8 @@ export function ownerRoutes(deps: ApiDeps) {
       return reply.code(201).send({ peer: peer.record });
     });
     app.delete<{ Params: { id: string } }>('/api/peers/:id', async (req) => {
-      if (!(await deps.directory.remove(req.params.id))) throw new WeftError('NOT_FOUND', `no peer ${req.params.id}`);
+      if (!(await deps.directory.remove(req.params.id)))
+        throw new WeftError('NOT_FOUND', `no peer ${req.params.id}`);
       return { removed: req.params.id };
     });
 
@@ -79,13 +91,15 @@ export function ownerRoutes(deps: ApiDeps) {
       '/api/catalog/:id',
       { schema: { body: CatalogItemInput } },
       async (req) => {
-        if (req.params.id !== req.body.id) throw new WeftError('BAD_REQUEST', 'the id in the path and the body differ');
+        if (req.params.id !== req.body.id)
+          throw new WeftError('BAD_REQUEST', 'the id in the path and the body differ');
         await deps.store.catalog.put(req.body);
         return { item: req.body };
       },
     );
     app.delete<{ Params: { id: string } }>('/api/catalog/:id', async (req) => {
-      if (!(await deps.store.catalog.remove(req.params.id))) throw new WeftError('NOT_FOUND', `no item ${req.params.id}`);
+      if (!(await deps.store.catalog.remove(req.params.id)))
+        throw new WeftError('NOT_FOUND', `no item ${req.params.id}`);
       return { removed: req.params.id };
     });
 
@@ -104,19 +118,28 @@ export function ownerRoutes(deps: ApiDeps) {
     app.get<{ Params: { id: string } }>('/api/transactions/:id', async (req): Promise<TransactionView> => {
       const deals = await deps.store.deals.byTransaction(req.params.id);
       const entries = await deps.store.ledger.byTransaction(req.params.id);
-      if (deals.length === 0 && entries.length === 0) throw new WeftError('NOT_FOUND', `no transaction ${req.params.id}`);
+      if (deals.length === 0 && entries.length === 0)
+        throw new WeftError('NOT_FOUND', `no transaction ${req.params.id}`);
       return { transactionId: req.params.id, deals: deals.map(dealView), entries: entries.map(summary) };
     });
     app.get<{ Params: { id: string } }>('/api/transactions/:id/bundle', async (req) => {
       const entries = await deps.store.ledger.byTransaction(req.params.id);
-      if (entries.length === 0) throw new WeftError('NOT_FOUND', `no ledger entries for transaction ${req.params.id}`);
+      if (entries.length === 0)
+        throw new WeftError('NOT_FOUND', `no ledger entries for transaction ${req.params.id}`);
       return deps.ledger.exportBundle(req.params.id);
     });
 
     app.post<{ Body: SearchInput }>('/api/search', { schema: { body: SearchInput } }, async (req, reply) => {
       const b = req.body;
       const intent: Record<string, unknown> = b.intent ?? {
-        ...(b.text ? { item: { descriptor: { name: b.text }, ...(b.quantity ? { quantity: { selected: { count: b.quantity } } } : {}) } } : {}),
+        ...(b.text
+          ? {
+              item: {
+                descriptor: { name: b.text },
+                ...(b.quantity ? { quantity: { selected: { count: b.quantity } } } : {}),
+              },
+            }
+          : {}),
         ...(b.category ? { category: { id: b.category } } : {}),
       };
       const to = b.to ?? (await deps.directory.list()).map((p) => p.subscriberId);
@@ -132,7 +155,9 @@ export function ownerRoutes(deps: ApiDeps) {
         const txId = req.params.id;
         const b = req.body;
         const message = b.message ?? (await buildStep(deps, txId, action, b));
-        const waiter = b.waitMs ? waitForCallback(deps, txId, b.supplier, callbackOf(action), b.waitMs) : undefined;
+        const waiter = b.waitMs
+          ? waitForCallback(deps, txId, b.supplier, callbackOf(action), b.waitMs)
+          : undefined;
         try {
           const sent = await deps.engine.request(b.supplier, txId, action, message);
           const result: StepResult = { messageId: sent.messageId, transactionId: txId };
@@ -177,7 +202,10 @@ async function buildStep(
     case 'select': {
       if (!b.items) throw new WeftError('BAD_REQUEST', 'select needs items: [{ id, quantity }]');
       return {
-        order: { provider, items: b.items.map((i) => ({ id: i.id, quantity: { selected: { count: i.quantity } } })) },
+        order: {
+          provider,
+          items: b.items.map((i) => ({ id: i.id, quantity: { selected: { count: i.quantity } } })),
+        },
       };
     }
     case 'init':
@@ -188,7 +216,11 @@ async function buildStep(
     case 'track':
       return { order_id: orderId };
     case 'cancel':
-      return { order_id: orderId, cancellation_reason_id: '1', descriptor: { name: b.reason ?? 'cancelled by buyer' } };
+      return {
+        order_id: orderId,
+        cancellation_reason_id: '1',
+        descriptor: { name: b.reason ?? 'cancelled by buyer' },
+      };
     case 'update':
       return { update_target: 'order', order: { ...order, provider } };
     case 'rating':
@@ -209,7 +241,13 @@ function waitForCallback(deps: ApiDeps, txId: string, supplier: string, action: 
   let want: string | undefined;
   let resolve: ((e: DealEvent | undefined) => void) | undefined;
   const listener = (e: DealEvent) => {
-    if (e.direction !== 'in' || e.action !== action || e.transactionId !== txId || e.counterparty !== supplier) return;
+    if (
+      e.direction !== 'in' ||
+      e.action !== action ||
+      e.transactionId !== txId ||
+      e.counterparty !== supplier
+    )
+      return;
     if (want === undefined) seen.push(e);
     else if (e.messageId === want) resolve?.(e);
   };

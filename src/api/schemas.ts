@@ -28,7 +28,9 @@ export const CatalogItemInput = Type.Object(
     currency: Type.String({ pattern: '^[A-Z]{3}$' }),
     price: Type.String({ pattern: '^\\d{1,12}(\\.\\d{1,2})?$' }),
     stock: Type.Integer({ minimum: 0, maximum: 1e12 }),
-    leadTime: Type.String({ pattern: '^P(?!$)(\\d+Y)?(\\d+M)?(\\d+W)?(\\d+D)?(T(?=\\d)(\\d+H)?(\\d+M)?(\\d+S)?)?$' }),
+    leadTime: Type.String({
+      pattern: '^P(?!$)(\\d+Y)?(\\d+M)?(\\d+W)?(\\d+D)?(T(?=\\d)(\\d+H)?(\\d+M)?(\\d+S)?)?$',
+    }),
   },
   { additionalProperties: false },
 );
@@ -49,7 +51,9 @@ export const SearchInput = Type.Object(
 );
 export type SearchInput = Static<typeof SearchInput>;
 
-export const RequestActionName = Type.Union(REQUEST_ACTIONS.filter((a) => a !== 'search').map((a) => Type.Literal(a)));
+export const RequestActionName = Type.Union(
+  REQUEST_ACTIONS.filter((a) => a !== 'search').map((a) => Type.Literal(a)),
+);
 
 export const StepInput = Type.Object(
   {

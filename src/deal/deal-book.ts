@@ -53,7 +53,12 @@ export class DealBook {
     return d && isDealPhase(d.state) ? d.state : 'none';
   }
 
-  async check(transactionId: string, counterparty: string, action: Action, direction: 'in' | 'out'): Promise<void> {
+  async check(
+    transactionId: string,
+    counterparty: string,
+    action: Action,
+    direction: 'in' | 'out',
+  ): Promise<void> {
     const r = step(await this.phase(transactionId, counterparty), action);
     if (!r.ok) {
       throw new WeftError('OUT_OF_ORDER', r.reason, {
@@ -63,7 +68,12 @@ export class DealBook {
     }
   }
 
-  async advance(transactionId: string, counterparty: string, action: Action, direction: 'in' | 'out'): Promise<void> {
+  async advance(
+    transactionId: string,
+    counterparty: string,
+    action: Action,
+    direction: 'in' | 'out',
+  ): Promise<void> {
     const current = await this.get(transactionId, counterparty);
     const phase = current && isDealPhase(current.state) ? current.state : 'none';
     const r = step(phase, action);
@@ -84,7 +94,12 @@ export class DealBook {
   }
 
   /** Merges `patch` into the deal's data; `phase` overrides the phase (a delivered order completes). */
-  async update(transactionId: string, counterparty: string, patch: DealData, phase?: DealPhase): Promise<void> {
+  async update(
+    transactionId: string,
+    counterparty: string,
+    patch: DealData,
+    phase?: DealPhase,
+  ): Promise<void> {
     const d = await this.get(transactionId, counterparty);
     if (!d) throw new WeftError('NOT_FOUND', `no deal ${transactionId} with ${counterparty}`);
     const data = { ...(JSON.parse(d.data) as DealData), ...patch };

@@ -6,17 +6,18 @@
  * message_id, sent through the outbox. Buyer side (BAP): callbacks update the deal. A request the
  * deal does not allow is NACKed at the edge (inbox) and also answered with a Beckn error in the callback.
  */
-import { EventEmitter } from 'node:events';
+
 import { randomUUID } from 'node:crypto';
-import { type Action, callbackOf, type RequestAction } from '../protocol/actions.js';
+import { EventEmitter } from 'node:events';
+import type { Matcher, Need, Offer } from '../matching/index.js';
+import type { PeerDirectory } from '../network/peer-directory.js';
+import type { Sender, Sent } from '../network/sender.js';
 import type { BecknError } from '../protocol/ack.js';
+import { type Action, callbackOf, type RequestAction } from '../protocol/actions.js';
 import type { Context } from '../protocol/context.js';
 import { DELIVERED_CODES } from '../protocol/deal.js';
 import type { BecknRequest } from '../protocol/messages.js';
 import type { Profile } from '../protocol/profile.js';
-import type { Matcher, Need, Offer } from '../matching/index.js';
-import type { PeerDirectory } from '../network/peer-directory.js';
-import type { Sender, Sent } from '../network/sender.js';
 import type { LedgerEntry, PeerRecord, Store } from '../store/index.js';
 import type { Clock } from '../util/clock.js';
 import { WeftError } from '../util/errors.js';
@@ -69,7 +70,12 @@ export class DealEngine extends EventEmitter {
         await this.onSelectRequest(ctx, from, m);
         break;
       case 'init':
-        await this.replyWithOrder(ctx, from, 'on_init', this.withFields(await this.orderOf(ctx, from), m, ['billing', 'fulfillments', 'payments']));
+        await this.replyWithOrder(
+          ctx,
+          from,
+          'on_init',
+          this.withFields(await this.orderOf(ctx, from), m, ['billing', 'fulfillments', 'payments']),
+        );
         break;
       case 'confirm':
         await this.onConfirmRequest(ctx, from, m);
@@ -86,7 +92,16 @@ export class DealEngine extends EventEmitter {
         await this.onCancelRequest(ctx, from, m);
         break;
       case 'update':
-        await this.replyWithOrder(ctx, from, 'on_update', this.withFields(await this.orderOf(ctx, from), (m.order ?? {}) as Obj, ['billing', 'fulfillments', 'payments']));
+        await this.replyWithOrder(
+          ctx,
+          from,
+          'on_update',
+          this.withFields(await this.orderOf(ctx, from), (m.order ?? {}) as Obj, [
+            'billing',
+            'fulfillments',
+            'payments',
+          ]),
+        );
         break;
       case 'rating':
         await this.deps.deals.update(ctx.transaction_id, from, { ratings: (m.ratings as unknown[]) ?? [] });
@@ -98,7 +113,10 @@ export class DealEngine extends EventEmitter {
         });
         break;
       case 'on_search':
-        await this.deps.deals.update(ctx.transaction_id, from, { catalog: m.catalog, ...(err ? { error: err } : {}) });
+        await this.deps.deals.update(ctx.transaction_id, from, {
+          catalog: m.catalog,
+          ...(err ? { error: err } : {}),
+        });
         break;
       case 'on_select':
       case 'on_init':
@@ -154,7 +172,10 @@ export class DealEngine extends EventEmitter {
     const offers = await this.deps.matcher.match(need);
     if (offers.length === 0) {
       // Beckn: a provider that cannot serve a search stays silent.
-      this.deps.logger.info({ transactionId: ctx.transaction_id, from, need: need.text }, 'search: no fitting item');
+      this.deps.logger.info(
+        { transactionId: ctx.transaction_id, from, need: need.text },
+        'search: no fitting item',
+      );
       return;
     }
     await this.reply(ctx, from, 'on_search', { catalog: this.catalogOf(offers) });
@@ -169,10 +190,16 @@ export class DealEngine extends EventEmitter {
     }));
     const q = await this.deps.matcher.quote(lines);
     if (!q.ok) {
-      await this.reply(ctx, from, 'on_select', { order: { ...order, provider: this.provider() } }, {
-        code: q.code === 'NOT_FOUND' ? '30004' : '40002',
-        message: `${q.code}: ${q.message}`,
-      });
+      await this.reply(
+        ctx,
+        from,
+        'on_select',
+        { order: { ...order, provider: this.provider() } },
+        {
+          code: q.code === 'NOT_FOUND' ? '30004' : '40002',
+          message: `${q.code}: ${q.message}`,
+        },
+      );
       return;
     }
     const quoted: Obj = {
@@ -199,12 +226,15 @@ export class DealEngine extends EventEmitter {
   }
 
   private async onConfirmRequest(ctx: Context, from: string, m: Obj): Promise<void> {
-    const base = this.withFields(await this.orderOf(ctx, from), (m.order ?? {}) as Obj, ['billing', 'payments']);
+    const base = this.withFields(await this.orderOf(ctx, from), (m.order ?? {}) as Obj, [
+      'billing',
+      'payments',
+    ]);
     const now = new Date(this.deps.clock.now()).toISOString();
     const order: Obj = {
       ...base,
       id: base.id ?? randomUUID(),
-      status: 'ACCEPTED',
+      status: 'ACTIVE',
       fulfillments: [fulfillment('PENDING', now)],
       created_at: now,
       updated_at: now,
@@ -216,18 +246,29 @@ export class DealEngine extends EventEmitter {
   private async onCancelRequest(ctx: Context, from: string, m: Obj): Promise<void> {
     const order = await this.orderOf(ctx, from);
     if (m.order_id !== undefined && order.id !== undefined && m.order_id !== order.id) {
-      await this.reply(ctx, from, 'on_cancel', { order }, { code: '30004', message: `NOT_FOUND: no order ${String(m.order_id)}` });
+      await this.reply(
+        ctx,
+        from,
+        'on_cancel',
+        { order },
+        { code: '30004', message: `NOT_FOUND: no order ${String(m.order_id)}` },
+      );
       return;
     }
     await this.replyWithOrder(ctx, from, 'on_cancel', {
       ...order,
       status: 'CANCELLED',
-      cancellation: { cancelled_by: 'BUYER', reason: { id: String(m.cancellation_reason_id ?? 'buyer') } },
+      cancellation: { cancelled_by: 'CONSUMER', reason: { id: String(m.cancellation_reason_id ?? 'buyer') } },
       updated_at: new Date(this.deps.clock.now()).toISOString(),
     });
   }
 
-  private async onOrderCallback(ctx: Context, from: string, m: Obj, err: BecknError | undefined): Promise<void> {
+  private async onOrderCallback(
+    ctx: Context,
+    from: string,
+    m: Obj,
+    err: BecknError | undefined,
+  ): Promise<void> {
     const order = m.order as Obj | undefined;
     const code = fulfillmentCode(order);
     const delivered = code !== undefined && DELIVERED_CODES.has(code);
@@ -242,8 +283,12 @@ export class DealEngine extends EventEmitter {
   // ---------------------------------------------------------------- owner operations (buyer)
 
   /** Sends a search to each of `to` (one transaction); answers arrive as on_search. */
-  async search(to: string[], intent: Obj): Promise<{ transactionId: string; messageId: string; sent: string[] }> {
-    if (to.length === 0) throw new WeftError('BAD_REQUEST', 'no supplier to send the search to: add peers first');
+  async search(
+    to: string[],
+    intent: Obj,
+  ): Promise<{ transactionId: string; messageId: string; sent: string[] }> {
+    if (to.length === 0)
+      throw new WeftError('BAD_REQUEST', 'no supplier to send the search to: add peers first');
     const transactionId = randomUUID();
     const messageId = randomUUID();
     for (const id of to) {
@@ -263,7 +308,13 @@ export class DealEngine extends EventEmitter {
     const peer = await this.peer(supplier);
     return this.deps.deals.withLock(transactionId, supplier, async () => {
       await this.deps.deals.check(transactionId, supplier, action, 'out');
-      const sent = await this.deps.sender.send({ action, to: peer, transactionId, message, ...(messageId ? { messageId } : {}) });
+      const sent = await this.deps.sender.send({
+        action,
+        to: peer,
+        transactionId,
+        message,
+        ...(messageId ? { messageId } : {}),
+      });
       await this.deps.deals.advance(transactionId, supplier, action, 'out');
       this.emitOut(action, transactionId, supplier, sent.messageId);
       return sent;
@@ -289,14 +340,19 @@ export class DealEngine extends EventEmitter {
       if (!data.order) throw new WeftError('NOT_FOUND', `deal ${transactionId} with ${buyer} has no order`);
       const now = new Date(this.deps.clock.now()).toISOString();
       const order: Obj = { ...data.order, fulfillments: [fulfillment(code, now)], updated_at: now };
-      if (DELIVERED_CODES.has(code)) order.status = 'COMPLETED';
+      if (DELIVERED_CODES.has(code)) order.status = 'COMPLETE';
       const sent = await this.deps.sender.send({
         action: 'on_status',
         to: peer,
         transactionId,
         message: { order },
       });
-      await this.deps.deals.update(transactionId, buyer, { order, fulfillment: code }, DELIVERED_CODES.has(code) ? 'completed' : undefined);
+      await this.deps.deals.update(
+        transactionId,
+        buyer,
+        { order, fulfillment: code },
+        DELIVERED_CODES.has(code) ? 'completed' : undefined,
+      );
       this.emitOut('on_status', transactionId, buyer, sent.messageId);
       return sent;
     });
@@ -304,7 +360,13 @@ export class DealEngine extends EventEmitter {
 
   // ---------------------------------------------------------------- helpers
 
-  private async reply(ctx: Context, to: string, action: Action, message: Obj, error?: BecknError): Promise<void> {
+  private async reply(
+    ctx: Context,
+    to: string,
+    action: Action,
+    message: Obj,
+    error?: BecknError,
+  ): Promise<void> {
     const peer = await this.peer(to);
     const sent = await this.deps.sender.send({
       action,
@@ -334,7 +396,13 @@ export class DealEngine extends EventEmitter {
   }
 
   private emitOut(action: Action, transactionId: string, counterparty: string, messageId: string): void {
-    this.emit('message', { direction: 'out', action, transactionId, counterparty, messageId } satisfies DealEvent);
+    this.emit('message', {
+      direction: 'out',
+      action,
+      transactionId,
+      counterparty,
+      messageId,
+    } satisfies DealEvent);
   }
 
   private async peer(subscriberId: string): Promise<PeerRecord> {
@@ -367,7 +435,12 @@ export class DealEngine extends EventEmitter {
             price: { currency: o.item.currency, value: o.item.price },
             quantity: { available: { count: o.item.stock } },
             time: { label: 'lead-time', duration: o.item.leadTime },
-            tags: [{ descriptor: { code: 'match' }, list: o.reasons.map((r) => ({ descriptor: { code: 'reason' }, value: r })) }],
+            tags: [
+              {
+                descriptor: { code: 'match' },
+                list: o.reasons.map((r) => ({ descriptor: { code: 'reason' }, value: r })),
+              },
+            ],
           })),
         },
       ],

@@ -27,7 +27,12 @@ export interface QuoteLine {
 }
 
 export type QuoteResult =
-  | { ok: true; lines: Array<{ item: CatalogItem; quantity: number; total: string }>; total: string; currency: string }
+  | {
+      ok: true;
+      lines: Array<{ item: CatalogItem; quantity: number; total: string }>;
+      total: string;
+      currency: string;
+    }
   | { ok: false; code: 'NOT_FOUND' | 'OUT_OF_STOCK'; message: string };
 
 export interface Matcher {

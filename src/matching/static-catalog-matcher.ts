@@ -35,18 +35,29 @@ export class StaticCatalogMatcher implements Matcher {
   }
 
   async quote(lines: QuoteLine[]): Promise<QuoteResult> {
-    const priced: Array<{ item: NonNullable<Awaited<ReturnType<Store['catalog']['get']>>>; quantity: number; total: string }> =
-      [];
+    const priced: Array<{
+      item: NonNullable<Awaited<ReturnType<Store['catalog']['get']>>>;
+      quantity: number;
+      total: string;
+    }> = [];
     let totalCents = 0n;
     let currency: string | undefined;
     for (const line of lines) {
       const item = await this.deps.store.catalog.get(line.itemId);
       if (!item) return { ok: false, code: 'NOT_FOUND', message: `no item ${line.itemId} in this catalogue` };
       if (line.quantity > item.stock) {
-        return { ok: false, code: 'OUT_OF_STOCK', message: `${item.id}: ${line.quantity} asked, ${item.stock} available` };
+        return {
+          ok: false,
+          code: 'OUT_OF_STOCK',
+          message: `${item.id}: ${line.quantity} asked, ${item.stock} available`,
+        };
       }
       if (currency !== undefined && currency !== item.currency) {
-        return { ok: false, code: 'NOT_FOUND', message: 'items priced in different currencies cannot share a quote' };
+        return {
+          ok: false,
+          code: 'NOT_FOUND',
+          message: 'items priced in different currencies cannot share a quote',
+        };
       }
       currency = item.currency;
       const cents = toCents(item.price) * BigInt(line.quantity);

@@ -31,7 +31,12 @@ export class HttpTransport implements Transport {
     });
   }
 
-  async post(url: string, body: Buffer, headers: Record<string, string>, signal?: AbortSignal): Promise<PostResult> {
+  async post(
+    url: string,
+    body: Buffer,
+    headers: Record<string, string>,
+    signal?: AbortSignal,
+  ): Promise<PostResult> {
     const res = await request(url, {
       method: 'POST',
       body,

@@ -5,13 +5,14 @@
  * step. Only then is the message recorded (ledger entry + inbox row, atomically) and a counter-signed
  * receipt returned. Nothing from a rejected message is stored.
  */
+
+import type { Ledger } from '../ledger/index.js';
 import type { Action } from '../protocol/actions.js';
 import { isCallback } from '../protocol/actions.js';
 import type { KeyPair } from '../protocol/keys.js';
 import { type BecknRequest, parseBecknRequest } from '../protocol/messages.js';
 import { decodeReceipt, type Receipt, signReceipt } from '../protocol/receipt.js';
 import { bodyDigest, parseAuthorization, verifyBody } from '../protocol/signing.js';
-import type { Ledger } from '../ledger/index.js';
 import type { LedgerEntry, Store } from '../store/index.js';
 import type { Clock } from '../util/clock.js';
 import { WeftError } from '../util/errors.js';
@@ -33,7 +34,12 @@ export interface DealGate {
   /** Throws OUT_OF_ORDER if the step is not allowed now. */
   check(transactionId: string, counterparty: string, action: Action, direction: 'in' | 'out'): Promise<void>;
   /** Records the step. */
-  advance(transactionId: string, counterparty: string, action: Action, direction: 'in' | 'out'): Promise<void>;
+  advance(
+    transactionId: string,
+    counterparty: string,
+    action: Action,
+    direction: 'in' | 'out',
+  ): Promise<void>;
 }
 
 export interface InboxDeps {
@@ -64,9 +70,13 @@ export class Inbox {
   async accept(action: Action, body: Buffer, authorization: string | undefined): Promise<Accepted> {
     const { directory, clock, subscriberId } = this.deps;
     if (body.length > this.opts.maxBodyBytes) {
-      throw new WeftError('TOO_LARGE', `the body is ${body.length} bytes; the limit is ${this.opts.maxBodyBytes}`, {
-        peerAction: 'reject',
-      });
+      throw new WeftError(
+        'TOO_LARGE',
+        `the body is ${body.length} bytes; the limit is ${this.opts.maxBodyBytes}`,
+        {
+          peerAction: 'reject',
+        },
+      );
     }
     const sig = parseAuthorization(authorization);
     const peer = await directory.get(sig.subscriberId);
@@ -76,31 +86,46 @@ export class Inbox {
       });
     }
     if (peer.record.keyId !== sig.uniqueKeyId) {
-      throw new WeftError('UNKNOWN_SENDER', `key ${sig.uniqueKeyId} is not the key trusted for ${sig.subscriberId}`, {
-        peerAction: 'ignore',
-      });
+      throw new WeftError(
+        'UNKNOWN_SENDER',
+        `key ${sig.uniqueKeyId} is not the key trusted for ${sig.subscriberId}`,
+        {
+          peerAction: 'ignore',
+        },
+      );
     }
     const digest = verifyBody(body, sig, peer.key, {
       nowSec: Math.floor(clock.now() / 1000),
       skewSec: this.opts.clockSkewSec,
     });
-    const { request, deviations } = parseBecknRequest(body, { maxBytes: this.opts.maxBodyBytes, expectedAction: action });
+    const { request, deviations } = parseBecknRequest(body, {
+      maxBytes: this.opts.maxBodyBytes,
+      expectedAction: action,
+    });
     const ctx = request.context;
     const [senderField, recipientField] = isCallback(action) ? ['bpp_id', 'bap_id'] : ['bap_id', 'bpp_id'];
     const claimedSender = ctx[senderField as 'bap_id' | 'bpp_id'];
     if (claimedSender !== sig.subscriberId) {
-      throw new WeftError('SENDER_MISMATCH', `context.${senderField} is ${claimedSender} but the signer is ${sig.subscriberId}`, {
-        peerAction: 'reject',
-        details: { path: `context.${senderField}` },
-      });
+      throw new WeftError(
+        'SENDER_MISMATCH',
+        `context.${senderField} is ${claimedSender} but the signer is ${sig.subscriberId}`,
+        {
+          peerAction: 'reject',
+          details: { path: `context.${senderField}` },
+        },
+      );
     }
     const recipient = ctx[recipientField as 'bap_id' | 'bpp_id'];
     // A search may be broadcast without a bpp_id; anything else must name us.
     if (recipient !== subscriberId && !(action === 'search' && recipient === undefined)) {
-      throw new WeftError('WRONG_RECIPIENT', `context.${recipientField} is ${recipient}, not this node (${subscriberId})`, {
-        peerAction: 'reject',
-        details: { path: `context.${recipientField}` },
-      });
+      throw new WeftError(
+        'WRONG_RECIPIENT',
+        `context.${recipientField} is ${recipient}, not this node (${subscriberId})`,
+        {
+          peerAction: 'reject',
+          details: { path: `context.${recipientField}` },
+        },
+      );
     }
     const sender = sig.subscriberId;
     const txId = ctx.transaction_id;
@@ -112,7 +137,10 @@ export class Inbox {
       } catch (e) {
         // Carry the parsed request so the node can also answer with a Beckn error in the callback.
         if (e instanceof WeftError) {
-          throw new WeftError(e.code, e.message, { peerAction: 'ignore', details: { ...e.details, request, sender } });
+          throw new WeftError(e.code, e.message, {
+            peerAction: 'ignore',
+            details: { ...e.details, request, sender },
+          });
         }
         throw e;
       }
@@ -143,7 +171,9 @@ export class Inbox {
       );
       if (!entry) {
         const again = await this.deps.store.ledger.findMessage('in', ctx.message_id, action, sender);
-        throw again ? this.replay(again, digest) : new WeftError('REPLAY', 'this message_id was already received');
+        throw again
+          ? this.replay(again, digest)
+          : new WeftError('REPLAY', 'this message_id was already received');
       }
       await this.deps.deals.advance(txId, sender, action, 'in');
       return { request, entry, receipt, sender, deviations };

@@ -7,12 +7,13 @@
  * came back does not retry in lock-step (AWS Architecture Blog, "Exponential Backoff and Jitter", 2015).
  * A message is delivered at least once; the receiver's inbox makes processing exactly-once.
  */
-import { EventEmitter } from 'node:events';
+
 import type { KeyObject } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import type { Ledger } from '../ledger/index.js';
 import type { AckBody } from '../protocol/ack.js';
-import { bodyDigest } from '../protocol/signing.js';
 import { decodeReceipt, type Receipt, verifyReceipt } from '../protocol/receipt.js';
+import { bodyDigest } from '../protocol/signing.js';
 import type { OutboxMessage, Store } from '../store/index.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
@@ -68,6 +69,7 @@ export class Outbox extends EventEmitter {
   private running = false;
   private inFlight = new Set<number>();
   private wake: (() => void) | undefined;
+  private kicked = false;
   private loopDone: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
 
@@ -93,6 +95,7 @@ export class Outbox extends EventEmitter {
 
   /** Tells the worker that something was queued. */
   kick(): void {
+    this.kicked = true;
     const w = this.wake;
     this.wake = undefined;
     w?.();
@@ -105,7 +108,10 @@ export class Outbox extends EventEmitter {
       try {
         const free = this.opts.concurrency - this.inFlight.size;
         if (free > 0) {
-          const due = await store.outbox.due(clock.now(), Math.min(this.opts.batchSize, free + this.inFlight.size));
+          const due = await store.outbox.due(
+            clock.now(),
+            Math.min(this.opts.batchSize, free + this.inFlight.size),
+          );
           for (const m of due) {
             if (this.inFlight.has(m.id) || this.inFlight.size >= this.opts.concurrency) continue;
             this.inFlight.add(m.id);
@@ -120,25 +126,37 @@ export class Outbox extends EventEmitter {
         logger.error({ err: e }, 'outbox: cannot read the store');
       }
       if (!this.running) break;
-      if (fetched > 0 && this.inFlight.size < this.opts.concurrency) continue;
+      // Yield to I/O between passes: store calls may resolve without ever leaving the microtask queue.
+      if (fetched > 0 && this.inFlight.size < this.opts.concurrency) {
+        await new Promise((r) => setImmediate(r));
+        continue;
+      }
       await this.sleep();
     }
   }
 
+  /**
+   * Sleeps until kicked (something queued, or a delivery finished) or until the next pending message
+   * not already in flight falls due, at most idlePollMs.
+   */
   private async sleep(): Promise<void> {
-    let wait = this.opts.idlePollMs;
-    if (this.inFlight.size < this.opts.concurrency) {
-      const next = await this.deps.store.outbox.nextDueAt().catch(() => undefined);
-      if (next !== undefined) wait = Math.max(0, Math.min(wait, next - this.deps.clock.now()));
+    if (this.kicked) {
+      this.kicked = false;
+      await new Promise((r) => setImmediate(r));
+      return;
     }
-    if (wait === 0 && this.inFlight.size >= this.opts.concurrency) wait = this.opts.idlePollMs;
-    if (wait === 0) return;
+    let wait = this.opts.idlePollMs;
+    if (this.inFlight.size === 0) {
+      const next = await this.deps.store.outbox.nextDueAt().catch(() => undefined);
+      if (next !== undefined) wait = Math.max(1, Math.min(wait, next - this.deps.clock.now()));
+    }
     await new Promise<void>((resolve) => {
       this.wake = resolve;
       this.timer = setTimeout(resolve, wait);
     });
     clearTimeout(this.timer);
     this.wake = undefined;
+    this.kicked = false;
   }
 
   private async attempt(m: OutboxMessage): Promise<void> {
@@ -189,7 +207,10 @@ export class Outbox extends EventEmitter {
     }
     metrics.messagesOut.inc({ action: m.action, result: 'retry' });
     if (attempts === 1 || attempts % 10 === 0) {
-      logger.warn({ action: m.action, to: m.recipient, attempts, error: outcome.error }, 'delivery failed, will retry');
+      logger.warn(
+        { action: m.action, to: m.recipient, attempts, error: outcome.error },
+        'delivery failed, will retry',
+      );
     }
     await store.outbox.retryLater(m.id, Math.round(next), outcome.error);
   }
@@ -231,7 +252,10 @@ export class Outbox extends EventEmitter {
   private async end(m: OutboxMessage, state: 'expired' | 'rejected', error: string): Promise<void> {
     await this.deps.store.outbox.end(m.id, state, error);
     this.deps.metrics.messagesOut.inc({ action: m.action, result: state });
-    this.deps.logger.warn({ action: m.action, to: m.recipient, messageId: m.messageId, error }, `message ${state}`);
+    this.deps.logger.warn(
+      { action: m.action, to: m.recipient, messageId: m.messageId, error },
+      `message ${state}`,
+    );
     this.emit('failed', { message: m, state, error } satisfies FailedEvent);
   }
 }

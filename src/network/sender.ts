@@ -3,8 +3,8 @@
  * bytes delivered, retried and ledgered: the body is encoded once, canonically, and never re-encoded.
  */
 import { randomUUID } from 'node:crypto';
-import { type Action, isCallback } from '../protocol/actions.js';
 import type { BecknError } from '../protocol/ack.js';
+import { type Action, isCallback } from '../protocol/actions.js';
 import { canonicalBytes } from '../protocol/canonical.js';
 import { BECKN_VERSION, type Context } from '../protocol/context.js';
 import type { KeyPair } from '../protocol/keys.js';
@@ -91,7 +91,8 @@ export class Sender {
       message: input.message,
       ...(input.error ? { error: input.error } : {}),
     } as unknown as BecknRequest;
-    validateOutgoing(request);
+    // A callback echoes the request's ids, which an ONDC peer may have made non-UUID (a declared deviation).
+    validateOutgoing(request, input.inReplyTo ? { tolerate: ['context-id-not-uuid'] } : {});
     const body = canonicalBytes(request);
     const created = Math.floor(nowMs / 1000);
     const { authorization } = signBody(body, {

@@ -44,12 +44,18 @@ export function initDataDir(dir: string, profile: Profile, opts: { force?: boole
 
 export function loadDataDir(dir: string): DataDir {
   if (!isInitialised(dir)) {
-    throw new WeftError('NOT_INITIALISED', `${dir} has no node identity: run \`weft init --data ${dir}\` first`);
+    throw new WeftError(
+      'NOT_INITIALISED',
+      `${dir} has no node identity: run \`weft init --data ${dir}\` first`,
+    );
   }
   const keyPath = join(dir, KEY_FILE);
   const mode = statSync(keyPath).mode & 0o777;
   if ((mode & 0o077) !== 0) {
-    throw new WeftError('CONFIG', `${keyPath} is readable by others (mode ${mode.toString(8)}): chmod 600 it`);
+    throw new WeftError(
+      'CONFIG',
+      `${keyPath} is readable by others (mode ${mode.toString(8)}): chmod 600 it`,
+    );
   }
   const seed = Buffer.from(readFileSync(keyPath, 'utf8').trim(), 'base64');
   if (seed.length !== 32) throw new WeftError('CONFIG', `${keyPath} does not hold a 32-byte Ed25519 seed`);

@@ -5,7 +5,7 @@
 import type { KeyObject } from 'node:crypto';
 import { type ApiOptions, createApi, defaultApiOptions } from '../api/index.js';
 import { DealBook, DealEngine } from '../deal/index.js';
-import { Ledger } from '../ledger/index.js';
+import { defaultLedgerOptions, Ledger } from '../ledger/index.js';
 import { StaticCatalogMatcher } from '../matching/index.js';
 import {
   type Accepted,
@@ -27,7 +27,7 @@ import {
 import { importPublicKey, publicKeyFromPeerId } from '../protocol/keys.js';
 import type { BecknRequest } from '../protocol/messages.js';
 import type { Profile } from '../protocol/profile.js';
-import { SqliteStore, type Store } from '../store/index.js';
+import { defaultSqliteStoreOptions, SqliteStore, type Store } from '../store/index.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import { createLogger, type Logger, type LoggerOptions } from '../util/logger.js';
 import { Metrics } from '../util/metrics.js';
@@ -89,7 +89,7 @@ export class WeftNode {
     this.logger = deps.logger ?? createLogger({ ...opts.log, name: this.dataDir.profile.name });
     const { keys } = this.dataDir;
     const subscriberId = this.subscriberId;
-    this.store = deps.store ?? SqliteStore.open({ path: this.dataDir.dbPath });
+    this.store = deps.store ?? SqliteStore.open({ ...defaultSqliteStoreOptions, path: this.dataDir.dbPath });
     this.directory = new PeerDirectory({ store: this.store });
     const keyCache = new Map<string, KeyObject>();
     const resolveKey = (keyId: string): KeyObject | undefined => {
@@ -103,10 +103,14 @@ export class WeftNode {
       }
       return k;
     };
-    this.ledger = new Ledger(
-      {},
-      { store: this.store, clock: this.clock, logger: this.logger, keys, subscriberId, resolveKey },
-    );
+    this.ledger = new Ledger(defaultLedgerOptions, {
+      store: this.store,
+      clock: this.clock,
+      logger: this.logger,
+      keys,
+      subscriberId,
+      resolveKey,
+    });
     this.transport = deps.transport ?? new HttpTransport(opts.http);
     this.outbox = new Outbox(opts.outbox, {
       store: this.store,
@@ -235,7 +239,10 @@ export class WeftNode {
       await this.store.inbox.markProcessed(a.entry.seq);
     } catch (e) {
       // Left unprocessed in the inbox: recovery at the next start tries again.
-      this.logger.error({ err: e, seq: a.entry.seq, action: a.entry.action }, 'processing an accepted message failed');
+      this.logger.error(
+        { err: e, seq: a.entry.seq, action: a.entry.action },
+        'processing an accepted message failed',
+      );
     }
   }
 

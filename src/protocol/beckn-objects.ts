@@ -19,7 +19,7 @@
  * Where core gives a property no type (Payment.collected_by, Category.ttl) we take a string.
  * These schemas are strict core: the tolerated ONDC deviations live in `deviations.ts`.
  */
-import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import { type Static, type TProperties, type TSchema, Type } from '@sinclair/typebox';
 import './formats.js';
 
 // Length limits. Generous for real data, small against the 1 MiB-class body limit.
@@ -41,6 +41,12 @@ const MEDIA = 32;
 const Str = (maxLength: number) => Type.String({ maxLength });
 const Opt = Type.Optional;
 const List = <T extends TSchema>(items: T, maxItems: number) => Type.Array(items, { maxItems });
+/**
+ * A named object schema. TypeBox's compiler emits one function per `$id` and calls it wherever the
+ * schema is embedded, so the validator of an on_search (Catalog → Provider → Item → …) is about
+ * a hundred kilobytes of code, not several megabytes.
+ */
+const Named = <T extends TProperties>(id: string, properties: T) => Type.Object(properties, { $id: id });
 export const UriSchema = Type.String({ format: 'uri', maxLength: URL });
 export const DateTimeSchema = Type.String({ format: 'date-time', maxLength: 64 });
 export const UuidSchema = Type.String({ format: 'uuid', maxLength: 36 });
@@ -65,15 +71,24 @@ export type Gps = Static<typeof GpsSchema>;
 export const AddressSchema = Str(SHORT_TEXT);
 export type Address = Static<typeof AddressSchema>;
 
-export const ImageSchema = Type.Object({
+export const ImageSchema = Named('Image', {
   url: Opt(UriSchema),
-  size_type: Opt(Type.Union([Type.Literal('xs'), Type.Literal('sm'), Type.Literal('md'), Type.Literal('lg'), Type.Literal('xl'), Type.Literal('custom')])),
+  size_type: Opt(
+    Type.Union([
+      Type.Literal('xs'),
+      Type.Literal('sm'),
+      Type.Literal('md'),
+      Type.Literal('lg'),
+      Type.Literal('xl'),
+      Type.Literal('custom'),
+    ]),
+  ),
   width: Opt(Str(32)),
   height: Opt(Str(32)),
 });
 export type Image = Static<typeof ImageSchema>;
 
-export const MediaFileSchema = Type.Object({
+export const MediaFileSchema = Named('MediaFile', {
   mimetype: Opt(Str(CODE)),
   url: Opt(UriSchema),
   signature: Opt(Str(TAG_VALUE)),
@@ -81,7 +96,7 @@ export const MediaFileSchema = Type.Object({
 });
 export type MediaFile = Static<typeof MediaFileSchema>;
 
-export const DescriptorSchema = Type.Object({
+export const DescriptorSchema = Named('Descriptor', {
   name: Opt(Str(NAME)),
   code: Opt(Str(CODE)),
   short_desc: Opt(Str(SHORT_TEXT)),
@@ -89,7 +104,9 @@ export const DescriptorSchema = Type.Object({
   additional_desc: Opt(
     Type.Object({
       url: Opt(Str(URL)),
-      content_type: Opt(Type.Union([Type.Literal('text/plain'), Type.Literal('text/html'), Type.Literal('application/json')])),
+      content_type: Opt(
+        Type.Union([Type.Literal('text/plain'), Type.Literal('text/html'), Type.Literal('application/json')]),
+      ),
     }),
   ),
   media: Opt(List(MediaFileSchema, MEDIA)),
@@ -97,16 +114,16 @@ export const DescriptorSchema = Type.Object({
 });
 export type Descriptor = Static<typeof DescriptorSchema>;
 
-export const CitySchema = Type.Object({ name: Opt(Str(NAME)), code: Opt(Str(CODE)) });
+export const CitySchema = Named('City', { name: Opt(Str(NAME)), code: Opt(Str(CODE)) });
 export type City = Static<typeof CitySchema>;
 
-export const StateSchema = Type.Object({ name: Opt(Str(NAME)), code: Opt(Str(CODE)) });
+export const StateSchema = Named('State', { name: Opt(Str(NAME)), code: Opt(Str(CODE)) });
 export type State = Static<typeof StateSchema>;
 
-export const CountrySchema = Type.Object({ name: Opt(Str(NAME)), code: Opt(Str(CODE)) });
+export const CountrySchema = Named('Country', { name: Opt(Str(NAME)), code: Opt(Str(CODE)) });
 export type Country = Static<typeof CountrySchema>;
 
-export const ScalarSchema = Type.Object({
+export const ScalarSchema = Named('Scalar', {
   type: Opt(Type.Union([Type.Literal('CONSTANT'), Type.Literal('VARIABLE')])),
   value: Opt(DecimalValueSchema),
   estimated_value: Opt(DecimalValueSchema),
@@ -116,13 +133,13 @@ export const ScalarSchema = Type.Object({
 });
 export type Scalar = Static<typeof ScalarSchema>;
 
-export const CircleSchema = Type.Object({ gps: Opt(GpsSchema), radius: Opt(ScalarSchema) });
+export const CircleSchema = Named('Circle', { gps: Opt(GpsSchema), radius: Opt(ScalarSchema) });
 export type Circle = Static<typeof CircleSchema>;
 
 /** A rating value (core `Rating.value`), e.g. `"4.5"`. */
 export const RatingValueSchema = Str(64);
 
-export const RatingSchema = Type.Object({
+export const RatingSchema = Named('Rating', {
   rating_category: Opt(
     Type.Union([
       Type.Literal('Item'),
@@ -138,7 +155,7 @@ export const RatingSchema = Type.Object({
 });
 export type Rating = Static<typeof RatingSchema>;
 
-export const LocationSchema = Type.Object({
+export const LocationSchema = Named('Location', {
   id: Opt(Str(ID)),
   descriptor: Opt(DescriptorSchema),
   map_url: Opt(UriSchema),
@@ -156,7 +173,7 @@ export const LocationSchema = Type.Object({
 });
 export type Location = Static<typeof LocationSchema>;
 
-export const ContactSchema = Type.Object({
+export const ContactSchema = Named('Contact', {
   phone: Opt(Str(64)),
   email: Opt(Str(NAME)),
   /** A jCard (draft-ietf-jcardcal-jcard-03). */
@@ -164,14 +181,14 @@ export const ContactSchema = Type.Object({
 });
 export type Contact = Static<typeof ContactSchema>;
 
-export const ScheduleSchema = Type.Object({
+export const ScheduleSchema = Named('Schedule', {
   frequency: Opt(DurationSchema),
   holidays: Opt(List(DateTimeSchema, 366)),
   times: Opt(List(DateTimeSchema, SOME)),
 });
 export type Schedule = Static<typeof ScheduleSchema>;
 
-export const TimeSchema = Type.Object({
+export const TimeSchema = Named('Time', {
   label: Opt(Str(CODE)),
   timestamp: Opt(DateTimeSchema),
   duration: Opt(DurationSchema),
@@ -182,7 +199,7 @@ export const TimeSchema = Type.Object({
 });
 export type Time = Static<typeof TimeSchema>;
 
-export const OrganizationSchema = Type.Object({
+export const OrganizationSchema = Named('Organization', {
   descriptor: Opt(DescriptorSchema),
   address: Opt(AddressSchema),
   state: Opt(StateSchema),
@@ -191,14 +208,14 @@ export const OrganizationSchema = Type.Object({
 });
 export type Organization = Static<typeof OrganizationSchema>;
 
-export const TagSchema = Type.Object({
+export const TagSchema = Named('Tag', {
   descriptor: Opt(DescriptorSchema),
   value: Opt(Str(TAG_VALUE)),
   display: Opt(Type.Boolean()),
 });
 export type Tag = Static<typeof TagSchema>;
 
-export const TagGroupSchema = Type.Object({
+export const TagGroupSchema = Named('TagGroup', {
   display: Opt(Type.Boolean()),
   descriptor: Opt(DescriptorSchema),
   list: Opt(List(TagSchema, 256)),
@@ -208,20 +225,20 @@ export type TagGroup = Static<typeof TagGroupSchema>;
 const Tags = List(TagGroupSchema, FEW);
 const Ids = List(Str(ID), SOME);
 
-export const CredentialSchema = Type.Object({
+export const CredentialSchema = Named('Credential', {
   id: Opt(Str(ID)),
   type: Opt(Str(CODE)),
   url: Opt(UriSchema),
 });
 export type Credential = Static<typeof CredentialSchema>;
 
-export const LanguageSchema = Type.Object({ code: Opt(Str(CODE)), name: Opt(Str(NAME)) });
+export const LanguageSchema = Named('Language', { code: Opt(Str(CODE)), name: Opt(Str(NAME)) });
 export type Language = Static<typeof LanguageSchema>;
 
-export const SkillSchema = Type.Object({ code: Opt(Str(CODE)), name: Opt(Str(NAME)) });
+export const SkillSchema = Named('Skill', { code: Opt(Str(CODE)), name: Opt(Str(NAME)) });
 export type Skill = Static<typeof SkillSchema>;
 
-export const PersonSchema = Type.Object({
+export const PersonSchema = Named('Person', {
   id: Opt(Str(ID)),
   url: Opt(UriSchema),
   name: Opt(Str(NAME)),
@@ -236,10 +253,10 @@ export const PersonSchema = Type.Object({
 });
 export type Person = Static<typeof PersonSchema>;
 
-export const CustomerSchema = Type.Object({ person: Opt(PersonSchema), contact: Opt(ContactSchema) });
+export const CustomerSchema = Named('Customer', { person: Opt(PersonSchema), contact: Opt(ContactSchema) });
 export type Customer = Static<typeof CustomerSchema>;
 
-export const AgentSchema = Type.Object({
+export const AgentSchema = Named('Agent', {
   person: Opt(PersonSchema),
   contact: Opt(ContactSchema),
   organization: Opt(OrganizationSchema),
@@ -247,7 +264,7 @@ export const AgentSchema = Type.Object({
 });
 export type Agent = Static<typeof AgentSchema>;
 
-export const VehicleSchema = Type.Object({
+export const VehicleSchema = Named('Vehicle', {
   category: Opt(Str(CODE)),
   capacity: Opt(Type.Integer()),
   make: Opt(Str(NAME)),
@@ -265,7 +282,7 @@ export const VehicleSchema = Type.Object({
 });
 export type Vehicle = Static<typeof VehicleSchema>;
 
-export const AuthorizationSchema = Type.Object({
+export const AuthorizationSchema = Named('Authorization', {
   type: Opt(Str(CODE)),
   token: Opt(Str(TAG_VALUE)),
   valid_from: Opt(DateTimeSchema),
@@ -274,7 +291,7 @@ export const AuthorizationSchema = Type.Object({
 });
 export type Authorization = Static<typeof AuthorizationSchema>;
 
-export const StopSchema = Type.Object({
+export const StopSchema = Named('Stop', {
   id: Opt(Str(ID)),
   parent_stop_id: Opt(Str(ID)),
   location: Opt(LocationSchema),
@@ -288,14 +305,14 @@ export const StopSchema = Type.Object({
 export type Stop = Static<typeof StopSchema>;
 
 /** The state of a fulfillment; `descriptor.code` carries the network's state code (e.g. `Order-picked-up`). */
-export const FulfillmentStateSchema = Type.Object({
+export const FulfillmentStateSchema = Named('FulfillmentState', {
   descriptor: Opt(DescriptorSchema),
   updated_at: Opt(DateTimeSchema),
   updated_by: Opt(Str(ID)),
 });
 export type FulfillmentState = Static<typeof FulfillmentStateSchema>;
 
-export const FulfillmentSchema = Type.Object({
+export const FulfillmentSchema = Named('Fulfillment', {
   id: Opt(Str(ID)),
   type: Opt(Str(CODE)),
   rateable: Opt(Type.Boolean()),
@@ -313,7 +330,7 @@ export const FulfillmentSchema = Type.Object({
 });
 export type Fulfillment = Static<typeof FulfillmentSchema>;
 
-export const PriceSchema = Type.Object({
+export const PriceSchema = Named('Price', {
   currency: Opt(Str(16)),
   value: Opt(DecimalValueSchema),
   estimated_value: Opt(DecimalValueSchema),
@@ -325,10 +342,10 @@ export const PriceSchema = Type.Object({
 });
 export type Price = Static<typeof PriceSchema>;
 
-export const FeeSchema = Type.Object({ percentage: Opt(DecimalValueSchema), amount: Opt(PriceSchema) });
+export const FeeSchema = Named('Fee', { percentage: Opt(DecimalValueSchema), amount: Opt(PriceSchema) });
 export type Fee = Static<typeof FeeSchema>;
 
-export const FormSchema = Type.Object({
+export const FormSchema = Named('Form', {
   url: Opt(UriSchema),
   data: Opt(Type.Record(Type.String(), Str(TAG_VALUE))),
   mime_type: Opt(Type.Union([Type.Literal('text/html'), Type.Literal('application/xml')])),
@@ -336,10 +353,10 @@ export const FormSchema = Type.Object({
 });
 export type Form = Static<typeof FormSchema>;
 
-export const XInputSchema = Type.Object({ form: Opt(FormSchema), required: Opt(Type.Boolean()) });
+export const XInputSchema = Named('XInput', { form: Opt(FormSchema), required: Opt(Type.Boolean()) });
 export type XInput = Static<typeof XInputSchema>;
 
-export const PaymentSchema = Type.Object({
+export const PaymentSchema = Named('Payment', {
   id: Opt(Str(ID)),
   /** Who collects the payment: `BAP` or `BPP`. */
   collected_by: Opt(Str(CODE)),
@@ -371,7 +388,7 @@ export const PaymentSchema = Type.Object({
 });
 export type Payment = Static<typeof PaymentSchema>;
 
-export const CategorySchema = Type.Object({
+export const CategorySchema = Named('Category', {
   id: Opt(Str(ID)),
   parent_category_id: Opt(Str(ID)),
   descriptor: Opt(DescriptorSchema),
@@ -381,7 +398,7 @@ export const CategorySchema = Type.Object({
 });
 export type Category = Static<typeof CategorySchema>;
 
-export const OfferSchema = Type.Object({
+export const OfferSchema = Named('Offer', {
   id: Opt(Str(ID)),
   descriptor: Opt(DescriptorSchema),
   location_ids: Opt(Ids),
@@ -398,7 +415,7 @@ const countAndMeasure = (minimum: number, maximum?: number) =>
     measure: Opt(ScalarSchema),
   });
 
-export const ItemQuantitySchema = Type.Object({
+export const ItemQuantitySchema = Named('ItemQuantity', {
   allocated: Opt(countAndMeasure(0)),
   available: Opt(countAndMeasure(0)),
   maximum: Opt(countAndMeasure(1)),
@@ -408,14 +425,14 @@ export const ItemQuantitySchema = Type.Object({
 });
 export type ItemQuantity = Static<typeof ItemQuantitySchema>;
 
-export const AddOnSchema = Type.Object({
+export const AddOnSchema = Named('AddOn', {
   id: Opt(Str(ID)),
   descriptor: Opt(DescriptorSchema),
   price: Opt(PriceSchema),
 });
 export type AddOn = Static<typeof AddOnSchema>;
 
-export const CancellationTermSchema = Type.Object({
+export const CancellationTermSchema = Named('CancellationTerm', {
   fulfillment_state: Opt(FulfillmentStateSchema),
   reason_required: Opt(Type.Boolean()),
   cancel_by: Opt(TimeSchema),
@@ -425,7 +442,7 @@ export const CancellationTermSchema = Type.Object({
 });
 export type CancellationTerm = Static<typeof CancellationTermSchema>;
 
-export const RefundTermSchema = Type.Object({
+export const RefundTermSchema = Named('RefundTerm', {
   fulfillment_state: Opt(StateSchema),
   refund_eligible: Opt(Type.Boolean()),
   refund_within: Opt(TimeSchema),
@@ -433,14 +450,14 @@ export const RefundTermSchema = Type.Object({
 });
 export type RefundTerm = Static<typeof RefundTermSchema>;
 
-export const ReplacementTermSchema = Type.Object({
+export const ReplacementTermSchema = Named('ReplacementTerm', {
   fulfillment_state: Opt(StateSchema),
   replace_within: Opt(TimeSchema),
   external_ref: Opt(MediaFileSchema),
 });
 export type ReplacementTerm = Static<typeof ReplacementTermSchema>;
 
-export const ReturnTermSchema = Type.Object({
+export const ReturnTermSchema = Named('ReturnTerm', {
   fulfillment_state: Opt(StateSchema),
   return_eligible: Opt(Type.Boolean()),
   return_time: Opt(TimeSchema),
@@ -449,7 +466,7 @@ export const ReturnTermSchema = Type.Object({
 });
 export type ReturnTerm = Static<typeof ReturnTermSchema>;
 
-export const ItemSchema = Type.Object({
+export const ItemSchema = Named('Item', {
   id: Opt(Str(ID)),
   parent_item_id: Opt(Str(ID)),
   parent_item_quantity: Opt(ItemQuantitySchema),
@@ -478,7 +495,7 @@ export const ItemSchema = Type.Object({
 });
 export type Item = Static<typeof ItemSchema>;
 
-export const ProviderSchema = Type.Object({
+export const ProviderSchema = Named('Provider', {
   id: Opt(Str(ID)),
   descriptor: Opt(DescriptorSchema),
   category_id: Opt(Str(ID)),
@@ -498,7 +515,7 @@ export const ProviderSchema = Type.Object({
 });
 export type Provider = Static<typeof ProviderSchema>;
 
-export const CatalogSchema = Type.Object({
+export const CatalogSchema = Named('Catalog', {
   descriptor: Opt(DescriptorSchema),
   fulfillments: Opt(List(FulfillmentSchema, SOME)),
   payments: Opt(List(PaymentSchema, FEW)),
@@ -509,7 +526,7 @@ export const CatalogSchema = Type.Object({
 });
 export type Catalog = Static<typeof CatalogSchema>;
 
-export const IntentSchema = Type.Object({
+export const IntentSchema = Named('Intent', {
   descriptor: Opt(DescriptorSchema),
   provider: Opt(ProviderSchema),
   fulfillment: Opt(FulfillmentSchema),
@@ -521,14 +538,14 @@ export const IntentSchema = Type.Object({
 });
 export type Intent = Static<typeof IntentSchema>;
 
-export const QuotationBreakupSchema = Type.Object({
+export const QuotationBreakupSchema = Named('QuotationBreakup', {
   item: Opt(ItemSchema),
   title: Opt(Str(NAME)),
   price: Opt(PriceSchema),
 });
 export type QuotationBreakup = Static<typeof QuotationBreakupSchema>;
 
-export const QuotationSchema = Type.Object({
+export const QuotationSchema = Named('Quotation', {
   id: Opt(UuidSchema),
   price: Opt(PriceSchema),
   breakup: Opt(List(QuotationBreakupSchema, SOME)),
@@ -536,7 +553,7 @@ export const QuotationSchema = Type.Object({
 });
 export type Quotation = Static<typeof QuotationSchema>;
 
-export const BillingSchema = Type.Object({
+export const BillingSchema = Named('Billing', {
   name: Opt(Str(NAME)),
   organization: Opt(OrganizationSchema),
   address: Opt(AddressSchema),
@@ -549,10 +566,10 @@ export const BillingSchema = Type.Object({
 });
 export type Billing = Static<typeof BillingSchema>;
 
-export const OptionSchema = Type.Object({ id: Opt(Str(ID)), descriptor: Opt(DescriptorSchema) });
+export const OptionSchema = Named('Option', { id: Opt(Str(ID)), descriptor: Opt(DescriptorSchema) });
 export type Option = Static<typeof OptionSchema>;
 
-export const CancellationSchema = Type.Object({
+export const CancellationSchema = Named('Cancellation', {
   time: Opt(DateTimeSchema),
   cancelled_by: Opt(Type.Union([Type.Literal('CONSUMER'), Type.Literal('PROVIDER')])),
   reason: Opt(OptionSchema),
@@ -560,7 +577,7 @@ export const CancellationSchema = Type.Object({
 });
 export type Cancellation = Static<typeof CancellationSchema>;
 
-export const OrderSchema = Type.Object({
+export const OrderSchema = Named('Order', {
   id: Opt(Str(ID)),
   ref_order_ids: Opt(Ids),
   status: Opt(Type.Union([Type.Literal('ACTIVE'), Type.Literal('COMPLETE'), Type.Literal('CANCELLED')])),
@@ -585,7 +602,7 @@ export const OrderSchema = Type.Object({
 });
 export type Order = Static<typeof OrderSchema>;
 
-export const TrackingSchema = Type.Object({
+export const TrackingSchema = Named('Tracking', {
   id: Opt(Str(ID)),
   url: Opt(UriSchema),
   location: Opt(LocationSchema),
@@ -594,7 +611,7 @@ export const TrackingSchema = Type.Object({
 export type Tracking = Static<typeof TrackingSchema>;
 
 /** Customer support details. Core gives the phones a non-standard `phone` format, which we do not check. */
-export const SupportSchema = Type.Object({
+export const SupportSchema = Named('Support', {
   ref_id: Opt(Str(ID)),
   callback_phone: Opt(Str(64)),
   phone: Opt(Str(64)),
@@ -604,21 +621,21 @@ export const SupportSchema = Type.Object({
 export type Support = Static<typeof SupportSchema>;
 
 /** The `error` of a callback or a NACK (core `Error`; `ack.ts` has the shape Weft writes). */
-export const BecknErrorSchema = Type.Object({
+export const BecknErrorSchema = Named('BecknError', {
   code: Opt(Str(CODE)),
   paths: Opt(Str(SHORT_TEXT)),
   message: Opt(Str(SHORT_TEXT)),
 });
 export type BecknErrorObject = Static<typeof BecknErrorSchema>;
 
-export const AckSchema = Type.Object({
+export const AckSchema = Named('Ack', {
   status: Opt(Type.Union([Type.Literal('ACK'), Type.Literal('NACK')])),
   tags: Opt(Tags),
 });
 export type Ack = Static<typeof AckSchema>;
 
 /** The synchronous response to every Beckn call: `{"message":{"ack":{"status":"ACK"}}}`, plus `error` on NACK. */
-export const AckResponseSchema = Type.Object({
+export const AckResponseSchema = Named('AckResponse', {
   message: Type.Object({
     ack: Type.Object({
       status: Type.Union([Type.Literal('ACK'), Type.Literal('NACK')]),

@@ -84,4 +84,9 @@ export function isDealPhase(s: string): s is DealPhase {
 }
 
 /** Beckn fulfilment state codes that mean the order is complete. */
-export const DELIVERED_CODES: ReadonlySet<string> = new Set(['DELIVERED', 'Order-delivered', 'COMPLETED', 'Completed']);
+export const DELIVERED_CODES: ReadonlySet<string> = new Set([
+  'DELIVERED',
+  'Order-delivered',
+  'COMPLETED',
+  'Completed',
+]);

@@ -69,7 +69,10 @@ export type Deviation = NormalisingDeviation<NormaliserName> | RelaxingDeviation
 
 /** Keys of core Time-typed terms that ONDC sends as bare durations (`"replace_within": "P7D"`). */
 const TERM_TIME_KEYS = ['replace_within', 'refund_within', 'return_time', 'cancel_by'] as const;
-const SELLER_BUYER: Readonly<Record<string, 'PROVIDER' | 'CONSUMER'>> = { seller: 'PROVIDER', buyer: 'CONSUMER' };
+const SELLER_BUYER: Readonly<Record<string, 'PROVIDER' | 'CONSUMER'>> = {
+  seller: 'PROVIDER',
+  buyer: 'CONSUMER',
+};
 /** Core objects nest about fifteen deep; anything deeper is extension data the normalisers leave alone. */
 const MAX_WALK_DEPTH = 64;
 
@@ -151,7 +154,8 @@ export const DEVIATIONS: readonly Deviation[] = [
   {
     name: 'managed-by-seller-buyer',
     kind: 'normalise',
-    description: 'ReturnTerm.fulfillment_managed_by is "seller"/"buyer", not PROVIDER/CONSUMER; it is mapped to the core value.',
+    description:
+      'ReturnTerm.fulfillment_managed_by is "seller"/"buyer", not PROVIDER/CONSUMER; it is mapped to the core value.',
     normalise(body) {
       let used = false;
       forEachObject(body['message'], (o) => {
@@ -179,12 +183,14 @@ export const DEVIATIONS: readonly Deviation[] = [
 ];
 
 /** Each deviation by name. */
-export const DEVIATION_BY_NAME: ReadonlyMap<DeviationName, Deviation> = new Map(DEVIATIONS.map((d) => [d.name, d]));
+export const DEVIATION_BY_NAME: ReadonlyMap<DeviationName, Deviation> = new Map(
+  DEVIATIONS.map((d) => [d.name, d]),
+);
 
 /** The schema slots of incoming messages: core, loosened by every declared relaxation. */
-export const INCOMING_SLOTS: SchemaSlots = DEVIATIONS.reduce<SchemaSlots>(
-  (slots, d) => (d.kind === 'relax' ? { ...slots, ...d.slots } : slots),
-  CORE_SLOTS,
+export const INCOMING_SLOTS: SchemaSlots = Object.assign(
+  { ...CORE_SLOTS },
+  ...DEVIATIONS.map((d) => (d.kind === 'relax' ? d.slots : {})),
 );
 
 /** Applies every normaliser to a parsed body, in place; returns the names of those that changed it. */

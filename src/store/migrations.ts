@@ -135,10 +135,7 @@ export interface MigrationResult {
  * Brings the database to the newest schema in `migrations`. Throws `CONFIG` if the database is
  * newer than the code, or if `migrations` is not numbered 1, 2, 3, …
  */
-export function migrate(
-  db: Database,
-  migrations: readonly Migration[] = SQLITE_MIGRATIONS,
-): MigrationResult {
+export function migrate(db: Database, migrations: readonly Migration[] = SQLITE_MIGRATIONS): MigrationResult {
   migrations.forEach((m, i) => {
     if (m.version !== i + 1) {
       throw new WeftError('CONFIG', `migration #${i} has version ${m.version}, expected ${i + 1}`);

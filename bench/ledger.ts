@@ -1,0 +1,245 @@
+/**
+ * Ledger throughput against the raw Ed25519 floor, in one process.
+ *
+ *   node --import tsx bench/ledger.ts [--n 20000] [--rounds 5]
+ *
+ * Per round, alternately:
+ * - raw: node:crypto Ed25519 sign + verify of each message's Beckn signing string (built beforehand),
+ *   the public key an imported KeyObject: the cost no implementation can avoid.
+ * - ledger: the whole path of an inbound message: the sender's signBody, our parseAuthorization +
+ *   verifyBody, our signReceipt, and Ledger.record appending to a file-backed SqliteStore (temp dir,
+ *   WAL, synchronous=NORMAL), awaited one message at a time.
+ * - verify: Ledger.verify() over the entries the round appended.
+ * Each figure is the median over the rounds (the machine is noisy); ratio = ledger / raw, and the
+ * target is 0.6. Prints one JSON object.
+ */
+import { sign, verify } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { defaultLedgerOptions, Ledger } from '../src/ledger/index.js';
+import { canonicalJson } from '../src/protocol/canonical.js';
+import { generateKeyPair, importPublicKey } from '../src/protocol/keys.js';
+import { signReceipt } from '../src/protocol/receipt.js';
+import {
+  bodyDigest,
+  parseAuthorization,
+  signBody,
+  signingString,
+  verifyBody,
+} from '../src/protocol/signing.js';
+import { defaultSqliteStoreOptions, SqliteStore } from '../src/store/index.js';
+import { ManualClock } from '../src/util/clock.js';
+import { silentLogger } from '../src/util/logger.js';
+
+const TARGET = 0.6;
+
+const { values } = parseArgs({
+  options: { n: { type: 'string', default: '20000' }, rounds: { type: 'string', default: '5' } },
+});
+const n = Number(values.n);
+const rounds = Number(values.rounds);
+if (!Number.isInteger(n) || n < 1 || !Number.isInteger(rounds) || rounds < 1) {
+  throw new Error('usage: bench/ledger.ts [--n <messages>] [--rounds <rounds>]');
+}
+
+const buyer = generateKeyPair(); // the sender
+const supplier = generateKeyPair(); // this node: verifies, receipts, ledgers
+const buyerPublic = importPublicKey(buyer.publicKeyRaw);
+const CREATED = 1_767_225_600;
+
+/** A realistic ~1 KB Beckn `select` body. */
+function body(i: number): Buffer {
+  return Buffer.from(
+    canonicalJson({
+      context: {
+        domain: 'weft:manufacturing',
+        location: { country: { code: 'DEU' }, city: { code: 'std:089' } },
+        action: 'select',
+        version: '1.1.1',
+        bap_id: buyer.keyId,
+        bap_uri: 'http://10.0.0.7:7001/beckn',
+        bpp_id: supplier.keyId,
+        bpp_uri: 'http://10.0.0.9:7002/beckn',
+        transaction_id: `b3c1f0e2-5d0c-4f7e-9c8a-${String(Math.floor(i / 6)).padStart(12, '0')}`,
+        message_id: `6f1d2a9e-0b3c-4c55-8a1f-${String(i).padStart(12, '0')}`,
+        timestamp: new Date((CREATED + i) * 1000).toISOString(),
+        ttl: 'PT30S',
+      },
+      message: {
+        order: {
+          provider: { id: supplier.keyId, locations: [{ id: 'plant-munich-2' }] },
+          items: [
+            {
+              id: 'bracket-6061-t6-120x80',
+              quantity: { selected: { count: 500, measure: { unit: 'unit', value: '500' } } },
+              tags: [
+                {
+                  descriptor: { code: 'spec' },
+                  list: [
+                    { descriptor: { code: 'material' }, value: 'AlMgSi1 (6061-T6)' },
+                    { descriptor: { code: 'tolerance' }, value: 'ISO 2768-mK' },
+                    { descriptor: { code: 'finish' }, value: 'anodised, black, 15 µm' },
+                  ],
+                },
+              ],
+            },
+          ],
+          fulfillments: [
+            {
+              type: 'Delivery',
+              stops: [
+                {
+                  type: 'end',
+                  location: { gps: '48.1351,11.5820', address: 'Werkstraße 12, 80331 München' },
+                  time: { range: { start: '2026-02-02T08:00:00Z', end: '2026-02-06T16:00:00Z' } },
+                },
+              ],
+            },
+          ],
+          payments: [{ type: 'ON-FULFILLMENT', params: { currency: 'EUR' } }],
+        },
+      },
+    }),
+  );
+}
+
+const bodies = Array.from({ length: n }, (_, i) => body(i));
+const bodyBytes = Math.round(bodies.reduce((s, b) => s + b.length, 0) / n);
+
+function rawRound(): number {
+  const strings = bodies.map((b, i) =>
+    Buffer.from(signingString(CREATED + i, CREATED + i + 30, bodyDigest(b))),
+  );
+  const t0 = performance.now();
+  for (const s of strings) {
+    const signature = sign(null, s, buyer.privateKey);
+    if (!verify(null, s, buyerPublic, signature)) throw new Error('raw verify failed');
+  }
+  return (strings.length / (performance.now() - t0)) * 1000;
+}
+
+async function ledgerRound(): Promise<{ ledger: number; verify: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'weft-bench-ledger-'));
+  const store = SqliteStore.open({ ...defaultSqliteStoreOptions, path: join(dir, 'ledger.db') });
+  const clock = new ManualClock();
+  const ledger = new Ledger(defaultLedgerOptions, {
+    store,
+    clock,
+    logger: silentLogger(),
+    keys: supplier,
+    subscriberId: supplier.keyId,
+    resolveKey: () => undefined,
+  });
+  const count = bodies.length;
+  try {
+    await ledger.init();
+    const t0 = performance.now();
+    for (let i = 0; i < count; i++) {
+      const b = bodies[i]!;
+      const created = CREATED + i;
+      const { authorization } = signBody(b, {
+        subscriberId: buyer.keyId,
+        uniqueKeyId: buyer.keyId,
+        privateKey: buyer.privateKey,
+        created,
+        expires: created + 30,
+      });
+      const params = parseAuthorization(authorization);
+      const digest = verifyBody(b, params, buyerPublic, { nowSec: created, skewSec: 30 });
+      const messageId = `6f1d2a9e-0b3c-4c55-8a1f-${String(i).padStart(12, '0')}`;
+      const transactionId = `b3c1f0e2-5d0c-4f7e-9c8a-${String(Math.floor(i / 6)).padStart(12, '0')}`;
+      const receipt = signReceipt(
+        {
+          message_id: messageId,
+          transaction_id: transactionId,
+          action: 'select',
+          digest,
+          receiver_id: supplier.keyId,
+          receiver_key_id: supplier.keyId,
+          received_at: created * 1000,
+        },
+        supplier.privateKey,
+      );
+      clock.advance(1);
+      await ledger.record({
+        direction: 'in',
+        counterparty: buyer.keyId,
+        action: 'select',
+        transactionId,
+        messageId,
+        body: b,
+        authorization,
+        receipt,
+        bodyDigest: digest,
+      });
+    }
+    const ledgerRate = (count / (performance.now() - t0)) * 1000;
+    const t1 = performance.now();
+    const report = await ledger.verify();
+    const verifyRate = (count / (performance.now() - t1)) * 1000;
+    if (!report.ok || report.entries !== count) throw new Error(`verify failed: ${JSON.stringify(report)}`);
+    return { ledger: ledgerRate, verify: verifyRate };
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+// Warm up the JIT, OpenSSL and SQLite on a short run first.
+{
+  const saved = bodies.splice(Math.min(n, 500));
+  rawRound();
+  await ledgerRound();
+  bodies.push(...saved);
+}
+
+const raw: number[] = [];
+const ledger: number[] = [];
+const verifyRates: number[] = [];
+for (let r = 0; r < rounds; r++) {
+  // Alternate which goes first, so a slow stretch of the machine does not always hit the same one.
+  if (r % 2 === 0) raw.push(rawRound());
+  const l = await ledgerRound();
+  ledger.push(l.ledger);
+  verifyRates.push(l.verify);
+  if (r % 2 === 1) raw.push(rawRound());
+}
+
+const round = (x: number) => Math.round(x);
+const ratio = median(ledger) / median(raw);
+console.log(
+  JSON.stringify({
+    bench: 'ledger',
+    n,
+    rounds,
+    bodyBytes,
+    node: process.version,
+    openssl: process.versions.openssl,
+    raw: {
+      perSec: round(median(raw)),
+      rounds: raw.map(round),
+      what: 'Ed25519 sign + verify of the Beckn signing string (node:crypto, imported KeyObject)',
+    },
+    ledger: {
+      perSec: round(median(ledger)),
+      rounds: ledger.map(round),
+      what: 'signBody + parseAuthorization + verifyBody + signReceipt + Ledger.record (file SqliteStore, WAL, synchronous=NORMAL)',
+    },
+    verify: {
+      perSec: round(median(verifyRates)),
+      rounds: verifyRates.map(round),
+      what: 'Ledger.verify(): chain, hash, message signature and receipt of every entry',
+    },
+    ratio: Math.round(ratio * 1000) / 1000,
+    target: TARGET,
+    pass: ratio >= TARGET,
+  }),
+);

@@ -1,0 +1,357 @@
+/**
+ * `weft`: the command line. The only place that reads argv and the environment.
+ */
+import '../util/compat.js';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { verifyBundle } from '../ledger/index.js';
+import { PeerDirectory } from '../network/index.js';
+import { initDataDir, loadDataDir } from '../node/data-dir.js';
+import { defaultNodeOptions, WeftNode } from '../node/weft-node.js';
+import { defaultProfile, type Profile, type Role } from '../protocol/profile.js';
+import { defaultSqliteStoreOptions, SqliteStore } from '../store/index.js';
+import { isWeftError } from '../util/errors.js';
+import { silentLogger } from '../util/logger.js';
+import { applyDotted, bool, int, list, type ParsedArgs, parseArgs, req, str, UsageError } from './args.js';
+import { runDemo } from './demo.js';
+import { untilSignal } from './signals.js';
+
+const VERSION = '0.1.0';
+
+const HELP: Record<string, string> = {
+  main: `weft ${VERSION} — a node of the Weft industrial network (signed Beckn deals, peer to peer)
+
+Usage: weft <command> [options]
+
+Commands:
+  init      make this node's identity (Ed25519 key), admin token and profile
+  start     run the node (Beckn endpoints, owner API, delivery)
+  peers     trust a partner node, list or remove trusted partners
+  catalog   add, list or remove items of the static catalogue a supplier answers from
+  ledger    verify the ledger, export a deal's bundle, verify a bundle
+  demo      start a buyer and two suppliers on loopback and run whole deals
+
+Every command takes --data DIR (default: $WEFT_DATA or ~/.weft).
+Run "weft <command> --help" for the options of a command.`,
+  init: `Usage: weft init [--data DIR] [options]
+
+Makes an Ed25519 key pair (node.key, mode 0600), an admin token (admin-token, 0600) and profile.json.
+The node's subscriber id and key id are the libp2p peer id of its key (12D3KooW…).
+
+Options:
+  --name NAME                 company name (default "Weft node")
+  --roles buyer,supplier      what the node does (default both)
+  --country CODE              ISO 3166-1 alpha-3 (default CHN)
+  --city CODE                 Beckn city code (default std:0769)
+  --region CODE               region served (default CN-GD)
+  --categories a,b            categories offered or bought (e.g. cnc-machining,sheet-metal)
+  --certifications a,b        e.g. ISO9001,IATF16949
+  --uri URL                   public base URI of the Beckn endpoints (default: derived from the listen address)
+  --force                     replace an existing identity (the old key is lost)`,
+  start: `Usage: weft start [--data DIR] [options]
+
+Runs the node until SIGINT/SIGTERM (the first closes cleanly, a second forces exit).
+Prints the address it listens on.
+
+Options (defaults in brackets):
+  --api.host HOST             interface to listen on [127.0.0.1]
+  --api.port PORT             port; 0 picks a free one [7400]
+  --inbox.maxBodyBytes N      largest Beckn body accepted [262144]
+  --inbox.clockSkewSec N      allowed clock difference with peers [30]
+  --outbox.concurrency N      deliveries in flight [64]
+  --outbox.maxDelayMs N       longest retry delay [30000]
+  --sender.ttlSec N           validity of messages this node sends, seconds [600]
+  --log.level LEVEL           silent|error|warn|info|debug [info]`,
+  peers: `Usage:
+  weft peers add --subscriber-id ID --key PUBLIC_KEY_BASE64 --uri URL [--key-id ID] [--name NAME]
+  weft peers list [--json]
+  weft peers remove ID
+
+Trusted partners. A message from a sender that is not listed is refused with a 401 NACK.
+--uri is the partner's Beckn base URI (e.g. http://10.0.0.5:7400/beckn). --key-id defaults to the
+subscriber id (Weft nodes use their peer id for both). "weft start" prints what a partner needs.`,
+  catalog: `Usage:
+  weft catalog add --id ID --name NAME --price 12.50 --currency CNY --stock N --lead-time P14D
+                   [--categories a,b] [--description TEXT]
+  weft catalog list [--json]
+  weft catalog remove ID
+
+The static catalogue a supplier answers search and select from.`,
+  ledger: `Usage:
+  weft ledger verify [--data DIR]        recheck every hash, signature and receipt; names the first bad entry
+  weft ledger verify --bundle FILE       check an exported bundle with nothing but the public keys in it
+  weft ledger export --transaction ID [--out FILE]   write a deal's self-contained bundle (default: stdout)
+  weft ledger list [--limit N]           the last entries`,
+  demo: `Usage: weft demo [--data DIR] [--script] [--port-base N]
+
+Starts a buyer and two suppliers on loopback, each its own node with its own data dir under
+DIR/demo (default ~/.weft/demo), trusts them to each other, and runs whole deals, printing each step:
+search → on_search, select → on_select, init → on_init, confirm → on_confirm, progress as on_status,
+status, track, update, support, rating, and a cancelled order; then verifies both ledgers and a bundle.
+Without --script the nodes keep running (their addresses and admin tokens are printed) until Ctrl-C;
+starting again resumes with the same data.
+
+  --script        run the story once and exit 0 only if every step happened
+  --port-base N   listen on N, N+1, N+2 (default: free ports)`,
+};
+
+function dataDirOf(args: ParsedArgs): string {
+  return str(args, 'data') ?? process.env.WEFT_DATA ?? join(homedir(), '.weft');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, new Set(['help', 'json', 'force', 'script', 'version']));
+  const [cmd, sub] = args.positional;
+  try {
+    if (bool(args, 'version')) {
+      console.log(VERSION);
+      return 0;
+    }
+    if (!cmd || cmd === 'help') {
+      console.log(HELP.main);
+      return cmd ? 0 : bool(args, 'help') ? 0 : 2;
+    }
+    if (bool(args, 'help')) {
+      console.log(HELP[cmd] ?? HELP.main);
+      return 0;
+    }
+    switch (cmd) {
+      case 'init':
+        return cmdInit(args);
+      case 'start':
+        return await cmdStart(args);
+      case 'peers':
+        return await cmdPeers(args, sub);
+      case 'catalog':
+        return await cmdCatalog(args, sub);
+      case 'ledger':
+        return await cmdLedger(args, sub);
+      case 'demo':
+        return await runDemo({
+          dir: join(str(args, 'data') ?? process.env.WEFT_DATA ?? join(homedir(), '.weft'), 'demo'),
+          script: bool(args, 'script'),
+          portBase: int(args, 'port-base'),
+        });
+      default:
+        throw new UsageError(`unknown command "${cmd}"`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`weft: ${e.message}\n\n${HELP[cmd ?? 'main'] ?? HELP.main}`);
+      return 2;
+    }
+    if (isWeftError(e)) {
+      console.error(`weft: ${e.code}: ${e.message}`);
+      return 1;
+    }
+    throw e;
+  }
+}
+
+function cmdInit(args: ParsedArgs): number {
+  const dir = dataDirOf(args);
+  const roles = (list(args, 'roles') ?? defaultProfile.roles) as Role[];
+  const profile: Profile = {
+    name: str(args, 'name') ?? defaultProfile.name,
+    roles,
+    country: str(args, 'country') ?? defaultProfile.country,
+    city: str(args, 'city') ?? defaultProfile.city,
+    region: str(args, 'region') ?? defaultProfile.region,
+    categories: list(args, 'categories') ?? [],
+    certifications: list(args, 'certifications') ?? [],
+    uri: str(args, 'uri') ?? '',
+  };
+  const d = initDataDir(dir, profile, { force: bool(args, 'force') });
+  console.log(`initialised ${dir}
+  subscriber id : ${d.keys.keyId}
+  public key    : ${d.keys.publicKeyRaw.toString('base64')}
+  admin token   : in ${join(dir, 'admin-token')} (mode 0600)
+A partner trusts this node with:
+  weft peers add --subscriber-id ${d.keys.keyId} --key ${d.keys.publicKeyRaw.toString('base64')} --uri <this node's URL>/beckn`);
+  return 0;
+}
+
+async function cmdStart(args: ParsedArgs): Promise<number> {
+  const opts = applyDotted({ ...defaultNodeOptions, dataDir: dataDirOf(args) }, args, [
+    'api',
+    'inbox',
+    'outbox',
+    'sender',
+    'http',
+    'log',
+  ]);
+  const node = await WeftNode.open(opts);
+  await node.start();
+  console.log(`weft node "${node.profile.name}" listening on ${node.url}
+  subscriber id : ${node.subscriberId}
+  public key    : ${node.dataDir.keys.publicKeyRaw.toString('base64')}
+  beckn uri     : ${node.becknUri}
+  owner api     : ${node.url}/api (Authorization: Bearer <${join(node.dataDir.dir, 'admin-token')}>)
+Press Ctrl-C to stop.`);
+  await untilSignal(() => node.close());
+  return 0;
+}
+
+async function openStore(args: ParsedArgs) {
+  const d = loadDataDir(dataDirOf(args));
+  return { d, store: SqliteStore.open({ ...defaultSqliteStoreOptions, path: d.dbPath }) };
+}
+
+async function cmdPeers(args: ParsedArgs, sub: string | undefined): Promise<number> {
+  const { store } = await openStore(args);
+  try {
+    const dir = new PeerDirectory({ store });
+    switch (sub) {
+      case 'add': {
+        const subscriberId = req(args, 'subscriber-id');
+        const p = await dir.put({
+          subscriberId,
+          keyId: str(args, 'key-id') ?? subscriberId,
+          publicKey: req(args, 'key'),
+          uri: req(args, 'uri'),
+          name: str(args, 'name'),
+          source: 'manual',
+          addedAt: Date.now(),
+        });
+        console.log(`trusted ${p.record.subscriberId} at ${p.record.uri}`);
+        return 0;
+      }
+      case 'list':
+      case undefined: {
+        const peers = await dir.list();
+        if (bool(args, 'json')) console.log(JSON.stringify(peers, null, 2));
+        else if (peers.length === 0) console.log('no trusted peers yet (weft peers add --help)');
+        else for (const p of peers) console.log(`${p.subscriberId}  ${p.uri}  ${p.name ?? ''}`);
+        return 0;
+      }
+      case 'remove': {
+        const id = args.positional[2];
+        if (!id) throw new UsageError('weft peers remove ID');
+        if (!(await dir.remove(id))) {
+          console.error(`weft: no peer ${id}`);
+          return 1;
+        }
+        console.log(`removed ${id}`);
+        return 0;
+      }
+      default:
+        throw new UsageError(`unknown peers command "${sub}"`);
+    }
+  } finally {
+    await store.close();
+  }
+}
+
+async function cmdCatalog(args: ParsedArgs, sub: string | undefined): Promise<number> {
+  const { store } = await openStore(args);
+  try {
+    switch (sub) {
+      case 'add': {
+        const price = req(args, 'price');
+        if (!/^\d{1,12}(\.\d{1,2})?$/.test(price))
+          throw new UsageError('--price must be a decimal like 12.50');
+        const leadTime = req(args, 'lead-time');
+        if (!/^P/.test(leadTime)) throw new UsageError('--lead-time must be an ISO 8601 duration like P14D');
+        const item = {
+          id: req(args, 'id'),
+          name: req(args, 'name'),
+          description: str(args, 'description') ?? '',
+          categories: list(args, 'categories') ?? [],
+          currency: str(args, 'currency') ?? 'CNY',
+          price,
+          stock: int(args, 'stock') ?? 0,
+          leadTime,
+        };
+        await store.catalog.put(item);
+        console.log(`catalogue item ${item.id} saved`);
+        return 0;
+      }
+      case 'list':
+      case undefined: {
+        const items = await store.catalog.list();
+        if (bool(args, 'json')) console.log(JSON.stringify(items, null, 2));
+        else
+          for (const i of items)
+            console.log(`${i.id}  ${i.name}  ${i.price} ${i.currency}  stock ${i.stock}  ${i.leadTime}`);
+        return 0;
+      }
+      case 'remove': {
+        const id = args.positional[2];
+        if (!id) throw new UsageError('weft catalog remove ID');
+        return (await store.catalog.remove(id)) ? 0 : 1;
+      }
+      default:
+        throw new UsageError(`unknown catalog command "${sub}"`);
+    }
+  } finally {
+    await store.close();
+  }
+}
+
+async function cmdLedger(args: ParsedArgs, sub: string | undefined): Promise<number> {
+  if (sub === 'verify' && str(args, 'bundle')) {
+    const file = req(args, 'bundle');
+    let bundle: unknown;
+    try {
+      bundle = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (e) {
+      console.error(`weft: cannot read ${file}: ${(e as Error).message}`);
+      return 1;
+    }
+    const r = verifyBundle(bundle);
+    if (r.ok) {
+      console.log(`bundle OK: ${r.entries} entries verified with the public keys alone`);
+      return 0;
+    }
+    console.error(
+      `bundle BAD: ${r.firstBad ? `entry ${r.firstBad.seq}: ${r.firstBad.reason}` : `${r.check}: ${r.reason}`}`,
+    );
+    return 1;
+  }
+  const opts = { ...defaultNodeOptions, dataDir: dataDirOf(args), log: { level: 'silent' as const } };
+  const node = await WeftNode.open(opts, { logger: silentLogger() });
+  try {
+    switch (sub) {
+      case 'verify': {
+        const r = await node.ledger.verify();
+        if (r.ok) {
+          console.log(`ledger OK: ${r.entries} entries, every hash, signature and receipt checks`);
+          return 0;
+        }
+        console.error(`ledger BAD: first bad entry is seq ${r.firstBad?.seq}: ${r.firstBad?.reason}`);
+        return 1;
+      }
+      case 'export': {
+        const tx = req(args, 'transaction');
+        const entries = await node.store.ledger.byTransaction(tx);
+        if (entries.length === 0) {
+          console.error(`weft: no ledger entries for transaction ${tx}`);
+          return 1;
+        }
+        const text = `${JSON.stringify(await node.ledger.exportBundle(tx), null, 2)}\n`;
+        const out = str(args, 'out');
+        if (out) {
+          writeFileSync(out, text);
+          console.error(`wrote ${entries.length} entries of ${tx} to ${out}`);
+        } else process.stdout.write(text);
+        return 0;
+      }
+      case 'list':
+      case undefined: {
+        const total = await node.store.ledger.count();
+        const limit = int(args, 'limit') ?? 20;
+        for (const e of await node.store.ledger.range(Math.max(1, total - limit + 1), limit)) {
+          console.log(
+            `${String(e.seq).padStart(6)} ${e.direction.padEnd(3)} ${e.action.padEnd(10)} ${e.transactionId} ${e.counterparty} ${e.hash.slice(0, 16)}`,
+          );
+        }
+        return 0;
+      }
+      default:
+        throw new UsageError(`unknown ledger command "${sub}"`);
+    }
+  } finally {
+    await node.close();
+  }
+}
