@@ -153,6 +153,7 @@ export class SqliteStore implements Store {
       //   earlier commit. Ledger entries lost that way are ones the peer holds receipts for, so a
       //   node that cannot afford that sets `synchronous: 'FULL'`.
       // Reference: https://www.sqlite.org/pragma.html#pragma_synchronous and https://www.sqlite.org/wal.html
+      if (process.env.WEFT_PAGE_SIZE) db.pragma(`page_size = ${process.env.WEFT_PAGE_SIZE}`);
       db.pragma('journal_mode = WAL'); // a no-op ('memory') for :memory:
       db.pragma(`synchronous = ${opts.synchronous === 'FULL' ? 'FULL' : 'NORMAL'}`);
       db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(opts.busyTimeoutMs))}`);
