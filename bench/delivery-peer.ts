@@ -10,7 +10,7 @@
  * - `{"cmd":"trust","peer":PeerRecord}` → `{"event":"trusted"}`
  * - `{"cmd":"await","delivered":n}` → `{"event":"delivered","delivered":n}` once n callbacks sent by
  *   this node have been acknowledged (receipt verified) and ledgered here
- * - `{"cmd":"stats"}` → `{"event":"stats","ledger":…,"outbox":…,"inbox":…}`
+ * - `{"cmd":"stats"}` → `{"event":"stats","ledger","outbox","unprocessed","cpu"}` (cpu: process.cpuUsage())
  * - `{"cmd":"close"}` (or the end of stdin) → closes the node, removes the folder, exits.
  * Logs go to stderr.
  */
@@ -105,6 +105,7 @@ lines.on('line', (line) => {
           ledger: await node.store.ledger.count(),
           outbox: await node.store.outbox.counts(),
           unprocessed: (await node.store.inbox.unprocessed(1)).length,
+          cpu: process.cpuUsage(),
         });
         break;
       case 'close':

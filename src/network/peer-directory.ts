@@ -13,17 +13,27 @@ export interface KnownPeer {
   key: KeyObject;
 }
 
+// Peers added or removed by another process (`weft peers` while the node runs) are seen within this time.
+const CACHE_MS = 5_000;
+
 export class PeerDirectory {
-  private readonly cache = new Map<string, KnownPeer>();
+  private readonly cache = new Map<string, KnownPeer & { at: number }>();
 
   constructor(private readonly deps: { store: Store }) {}
 
   async get(subscriberId: string): Promise<KnownPeer | undefined> {
     const hit = this.cache.get(subscriberId);
-    if (hit) return hit;
+    if (hit && performance.now() - hit.at < CACHE_MS) return hit;
     const record = await this.deps.store.peers.get(subscriberId);
-    if (!record) return undefined;
-    const peer = { record, key: importPublicKey(Buffer.from(record.publicKey, 'base64')) };
+    if (!record) {
+      this.cache.delete(subscriberId);
+      return undefined;
+    }
+    const key =
+      hit && hit.record.publicKey === record.publicKey
+        ? hit.key
+        : importPublicKey(Buffer.from(record.publicKey, 'base64'));
+    const peer = { record, key, at: performance.now() };
     this.cache.set(subscriberId, peer);
     return peer;
   }
@@ -49,7 +59,7 @@ export class PeerDirectory {
       throw new WeftError('BAD_REQUEST', `the peer URI must be http(s): ${record.uri}`);
     }
     await this.deps.store.peers.put(record);
-    const peer = { record, key };
+    const peer = { record, key, at: performance.now() };
     this.cache.set(record.subscriberId, peer);
     return peer;
   }
