@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { pino } from 'pino';
+import { destination } from 'pino';
 import { initDataDir } from '../src/node/data-dir.js';
 import { defaultNodeOptions, WeftNode } from '../src/node/weft-node.js';
 import { defaultProfile } from '../src/protocol/profile.js';
@@ -47,7 +47,7 @@ const node = await WeftNode.open(
     http: { ...defaultNodeOptions.http, connectionsPerOrigin: Number(values.connections) },
     log: { level },
   },
-  { logger: createLogger({ level, name: 'receiver' }, pino.destination(2)) },
+  { logger: createLogger({ level, name: 'receiver' }, destination(2)) },
 );
 await node.start();
 

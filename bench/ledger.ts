@@ -55,7 +55,6 @@ function body(i: number): Buffer {
     canonicalJson({
       context: {
         domain: 'weft:manufacturing',
-        location: { country: { code: 'DEU' }, city: { code: 'std:089' } },
         action: 'select',
         version: '1.1.1',
         bap_id: buyer.keyId,
@@ -79,7 +78,6 @@ function body(i: number): Buffer {
                   descriptor: { code: 'spec' },
                   list: [
                     { descriptor: { code: 'material' }, value: 'AlMgSi1 (6061-T6)' },
-                    { descriptor: { code: 'tolerance' }, value: 'ISO 2768-mK' },
                     { descriptor: { code: 'finish' }, value: 'anodised, black, 15 µm' },
                   ],
                 },
@@ -98,7 +96,6 @@ function body(i: number): Buffer {
               ],
             },
           ],
-          payments: [{ type: 'ON-FULFILLMENT', params: { currency: 'EUR' } }],
         },
       },
     }),

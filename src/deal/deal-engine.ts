@@ -113,10 +113,8 @@ export class DealEngine extends EventEmitter {
         });
         break;
       case 'on_search':
-        await this.deps.deals.update(ctx.transaction_id, from, {
-          catalog: m.catalog,
-          ...(err ? { error: err } : {}),
-        });
+        // An error-only callback must not overwrite what the deal already holds.
+        await this.note(ctx, from, err ? { error: err } : { catalog: m.catalog });
         break;
       case 'on_select':
       case 'on_init':
@@ -129,7 +127,7 @@ export class DealEngine extends EventEmitter {
       case 'on_track':
       case 'on_rating':
       case 'on_support':
-        if (err) await this.deps.deals.update(ctx.transaction_id, from, { error: err });
+        if (err) await this.note(ctx, from, { error: err });
         break;
       default: {
         const never: never = action;
@@ -269,13 +267,17 @@ export class DealEngine extends EventEmitter {
     m: Obj,
     err: BecknError | undefined,
   ): Promise<void> {
+    if (err) {
+      await this.note(ctx, from, { error: err });
+      return;
+    }
     const order = m.order as Obj | undefined;
     const code = fulfillmentCode(order);
     const delivered = code !== undefined && DELIVERED_CODES.has(code);
     await this.deps.deals.update(
       ctx.transaction_id,
       from,
-      { ...(order ? { order } : {}), ...(code ? { fulfillment: code } : {}), ...(err ? { error: err } : {}) },
+      { ...(order ? { order } : {}), ...(code ? { fulfillment: code } : {}) },
       delivered ? 'completed' : undefined,
     );
   }
@@ -393,6 +395,18 @@ export class DealEngine extends EventEmitter {
     const inner = from.order as Obj | undefined;
     if (inner) for (const f of fields) if (inner[f] !== undefined) out[f] = inner[f];
     return out;
+  }
+
+  /** Records data on a deal; an error callback may concern a deal this node never started (nothing to note). */
+  private async note(ctx: Context, from: string, patch: DealData): Promise<void> {
+    if (!(await this.deps.deals.get(ctx.transaction_id, from))) {
+      this.deps.logger.warn(
+        { transactionId: ctx.transaction_id, from, patch },
+        'callback for a deal this node does not hold',
+      );
+      return;
+    }
+    await this.deps.deals.update(ctx.transaction_id, from, patch);
   }
 
   private emitOut(action: Action, transactionId: string, counterparty: string, messageId: string): void {

@@ -132,8 +132,11 @@ export class Inbox {
     return this.deps.deals.withLock(txId, sender, async () => {
       const earlier = await this.deps.store.ledger.findMessage('in', ctx.message_id, action, sender);
       if (earlier) throw this.replay(earlier, digest);
+      // A callback that only reports an error (e.g. "your step was out of order") is recorded but
+      // moves no deal: it must reach us whatever phase our side of the deal is in.
+      const errorOnly = isCallback(action) && (request as { error?: unknown }).error !== undefined;
       try {
-        await this.deps.deals.check(txId, sender, action, 'in');
+        if (!errorOnly) await this.deps.deals.check(txId, sender, action, 'in');
       } catch (e) {
         // Carry the parsed request so the node can also answer with a Beckn error in the callback.
         if (e instanceof WeftError) {
@@ -175,7 +178,7 @@ export class Inbox {
           ? this.replay(again, digest)
           : new WeftError('REPLAY', 'this message_id was already received');
       }
-      await this.deps.deals.advance(txId, sender, action, 'in');
+      if (!errorOnly) await this.deps.deals.advance(txId, sender, action, 'in');
       return { request, entry, receipt, sender, deviations };
     });
   }

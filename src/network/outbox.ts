@@ -68,6 +68,15 @@ export interface FailedEvent {
 export class Outbox extends EventEmitter {
   private running = false;
   private inFlight = new Set<number>();
+  /** Due rows read by a scan and not started yet, oldest first. */
+  private ready: OutboxMessage[] = [];
+  /** Ids of rows just queued (see `kick`). */
+  private handoffs: number[] = [];
+  /** Pending rows may be due that are neither in flight nor in `ready`: the store must be scanned. */
+  private backlog = true;
+  private lastScanAt = Number.NEGATIVE_INFINITY;
+  /** The earliest retry scheduled since the last scan that did not yet cover it. */
+  private retryDueAt = Number.POSITIVE_INFINITY;
   private wake: (() => void) | undefined;
   private kicked = false;
   private loopDone: Promise<void> | undefined;
@@ -88,13 +97,22 @@ export class Outbox extends EventEmitter {
 
   async stop(): Promise<void> {
     this.running = false;
-    this.kick();
+    this.wakeUp();
     await this.loopDone;
     while (this.inFlight.size > 0) await new Promise((r) => setTimeout(r, 5));
   }
 
-  /** Tells the worker that something was queued. */
-  kick(): void {
+  /**
+   * Tells the worker that something was queued. Given the new row's `id`, the worker starts that
+   * delivery at once if it has a free slot and no older message waits, without scanning the store.
+   */
+  kick(id?: number): void {
+    if (id === undefined) this.backlog = true;
+    else this.handoffs.push(id);
+    this.wakeUp();
+  }
+
+  private wakeUp(): void {
     this.kicked = true;
     const w = this.wake;
     this.wake = undefined;
@@ -102,60 +120,97 @@ export class Outbox extends EventEmitter {
   }
 
   private async loop(): Promise<void> {
-    const { store, clock, logger } = this.deps;
+    const { logger } = this.deps;
     while (this.running) {
-      let fetched = 0;
+      let failed = false;
       try {
-        const free = this.opts.concurrency - this.inFlight.size;
-        if (free > 0) {
-          const due = await store.outbox.due(
-            clock.now(),
-            Math.min(this.opts.batchSize, free + this.inFlight.size),
-          );
-          for (const m of due) {
-            if (this.inFlight.has(m.id) || this.inFlight.size >= this.opts.concurrency) continue;
-            this.inFlight.add(m.id);
-            fetched++;
-            void this.attempt(m).finally(() => {
-              this.inFlight.delete(m.id);
-              this.kick();
-            });
-          }
-        }
+        await this.fill();
       } catch (e) {
+        failed = true;
         logger.error({ err: e }, 'outbox: cannot read the store');
       }
       if (!this.running) break;
-      // Yield to I/O between passes: store calls may resolve without ever leaving the microtask queue.
-      if (fetched > 0 && this.inFlight.size < this.opts.concurrency) {
-        await new Promise((r) => setImmediate(r));
-        continue;
-      }
-      await this.sleep();
+      await this.sleep(failed);
     }
   }
 
   /**
-   * Sleeps until kicked (something queued, or a delivery finished) or until the next pending message
-   * not already in flight falls due, at most idlePollMs.
+   * Starts deliveries up to `concurrency`: rows already read first, then rows just queued (when no
+   * older row waits), then, only if pending rows may be waiting, rows from a scan of the store. A scan
+   * returns the rows in flight too (they stay pending until answered), so scanning at every free slot
+   * would read every in-flight row again for each message delivered.
    */
-  private async sleep(): Promise<void> {
-    if (this.kicked) {
+  private async fill(): Promise<void> {
+    const { store, clock } = this.deps;
+    const now = clock.now();
+    // Retries fall due, and rows may come from a writer that does not kick: scan at least every idlePollMs.
+    if (now >= this.retryDueAt || now - this.lastScanAt >= this.opts.idlePollMs) this.backlog = true;
+    this.startReady();
+    while (this.handoffs.length > 0 && !this.backlog && this.ready.length === 0 && this.hasRoom()) {
+      const id = this.handoffs.shift()!;
+      if (this.inFlight.has(id)) continue;
+      const m = await store.outbox.get(id);
+      // Not pending (a duplicate of a message already delivered) or not due: not to be started now.
+      if (m?.state === 'pending' && m.nextAttemptAt <= clock.now() && !this.inFlight.has(id)) this.begin(m);
+    }
+    if (this.handoffs.length > 0) {
+      // No free slot, or older rows wait: a scan finds these rows in their turn.
+      this.handoffs = [];
+      this.backlog = true;
+    }
+    if (this.backlog && this.ready.length === 0 && this.hasRoom()) {
+      const scanAt = clock.now();
+      const limit = this.inFlight.size + this.opts.batchSize;
+      const due = await store.outbox.due(scanAt, limit);
+      this.backlog = due.length >= limit; // a full page: more rows may be due after it
+      this.lastScanAt = scanAt;
+      if (this.retryDueAt <= scanAt) this.retryDueAt = Number.POSITIVE_INFINITY;
+      for (const m of due) if (!this.inFlight.has(m.id)) this.ready.push(m);
+      this.startReady();
+    }
+  }
+
+  private hasRoom(): boolean {
+    return this.inFlight.size < this.opts.concurrency;
+  }
+
+  private startReady(): void {
+    while (this.ready.length > 0 && this.hasRoom()) this.begin(this.ready.shift()!);
+  }
+
+  private begin(m: OutboxMessage): void {
+    this.inFlight.add(m.id);
+    void this.attempt(m).finally(() => {
+      this.inFlight.delete(m.id);
+      this.wakeUp();
+    });
+  }
+
+  /**
+   * Sleeps until kicked (something queued, or a delivery finished) or until the next pending message
+   * not already in flight falls due, at most idlePollMs. Waking on the timer means a scan.
+   */
+  private async sleep(failed: boolean): Promise<void> {
+    // Yield to I/O between passes: store calls may resolve without ever leaving the microtask queue.
+    if (!failed && (this.kicked || (this.backlog && this.hasRoom()))) {
       this.kicked = false;
       await new Promise((r) => setImmediate(r));
       return;
     }
-    let wait = this.opts.idlePollMs;
+    const now = this.deps.clock.now();
+    let wait = Math.min(this.opts.idlePollMs, this.retryDueAt - now);
     if (this.inFlight.size === 0) {
       const next = await this.deps.store.outbox.nextDueAt().catch(() => undefined);
-      if (next !== undefined) wait = Math.max(1, Math.min(wait, next - this.deps.clock.now()));
+      if (next !== undefined) wait = Math.min(wait, next - this.deps.clock.now());
     }
+    this.kicked = false;
     await new Promise<void>((resolve) => {
       this.wake = resolve;
-      this.timer = setTimeout(resolve, wait);
+      this.timer = setTimeout(resolve, Math.max(1, wait));
     });
     clearTimeout(this.timer);
     this.wake = undefined;
+    if (!this.kicked) this.backlog = true;
     this.kicked = false;
   }
 
@@ -213,6 +268,7 @@ export class Outbox extends EventEmitter {
       );
     }
     await store.outbox.retryLater(m.id, Math.round(next), outcome.error);
+    this.retryDueAt = Math.min(this.retryDueAt, Math.round(next));
   }
 
   /** Reads the receiver's answer: delivered (ACK with a valid receipt), retry later, or rejected for good. */

@@ -113,7 +113,7 @@ export class Sender {
       createdAt: nowMs,
       expiresAt: (created + ttlSec) * 1000,
     });
-    this.deps.outbox.kick();
+    this.deps.outbox.kick(outboxId);
     return { outboxId, messageId, request };
   }
 }

@@ -263,8 +263,16 @@ export class WeftNode {
       for (const m of batch) {
         const [entry] = await this.store.ledger.range(m.seq, 1);
         if (!entry) continue;
-        const { request } = parseBecknRequest(entry.body, { maxBytes: Number.MAX_SAFE_INTEGER });
-        await this.engine.process(request, entry);
+        try {
+          const { request } = parseBecknRequest(entry.body, { maxBytes: Number.MAX_SAFE_INTEGER });
+          await this.engine.process(request, entry);
+        } catch (e) {
+          // One message that cannot be processed must not keep the node from starting: log it and go on.
+          this.logger.error(
+            { err: e, seq: m.seq, action: m.action },
+            'recovery: message could not be processed; skipped',
+          );
+        }
         await this.store.inbox.markProcessed(m.seq);
       }
       this.logger.info({ count: batch.length }, 'recovered unprocessed inbound messages');

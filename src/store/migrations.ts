@@ -53,8 +53,8 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
         receipt              TEXT NOT NULL,
         recorded_at          INTEGER NOT NULL
       ) STRICT;
-      CREATE INDEX ledger_by_transaction ON ledger (transaction_id, seq);
-      CREATE INDEX ledger_by_message ON ledger (message_id, action, direction, counterparty);
+      CREATE INDEX ledger_by_transaction ON ledger (transaction_id); -- ordered by seq: the rowid ends every index entry
+      CREATE INDEX ledger_by_message ON ledger (message_id);
 
       CREATE TABLE inbox (
         seq        INTEGER PRIMARY KEY REFERENCES ledger (seq),

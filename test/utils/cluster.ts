@@ -166,7 +166,8 @@ export async function drained(node: WeftNode, ms = 5_000): Promise<void> {
     const { pending } = await node.store.outbox.counts();
     if (pending === 0) return;
     const left = deadline - Date.now();
-    if (left <= 0) throw new Error(`${node.profile.name}: ${pending} message(s) still pending after ${ms} ms`);
+    if (left <= 0)
+      throw new Error(`${node.profile.name}: ${pending} message(s) still pending after ${ms} ms`);
     // Wake on the outbox's own events; the timeout only bounds a wait for one that never comes.
     await new Promise<void>((resolve) => {
       const done = () => {
