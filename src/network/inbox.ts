@@ -169,6 +169,7 @@ export class Inbox {
           body,
           authorization: authorization as string,
           receipt,
+          bodyDigest: digest,
         },
         (e) => this.deps.store.inbox.accept(e),
       );

@@ -240,6 +240,8 @@ export class Outbox extends EventEmitter {
           body: m.body,
           authorization: m.authorization,
           receipt,
+          // checkReceipt found it to be the body's digest.
+          bodyDigest: receipt.digest,
         },
         (e) => store.outbox.delivered(m.id, e),
       );

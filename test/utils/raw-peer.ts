@@ -16,6 +16,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Readable } from 'node:stream';
 import { type Dispatcher, request } from 'undici';
 import type { AckBody } from '../../src/protocol/ack.js';
 import type { Action } from '../../src/protocol/actions.js';
@@ -243,12 +244,13 @@ export interface BecknResponse {
 }
 
 /**
- * POSTs raw bytes to a Beckn endpoint (`headers.authorization` as given; omit it to send none).
- * Pass a keep-alive `dispatcher` (undici Agent/Pool) for bulk traffic.
+ * POSTs raw bytes to a Beckn endpoint (`headers.authorization` as given; omit it to send none). A
+ * stream body goes chunked, without a content-length. Pass a keep-alive `dispatcher` (undici Agent or
+ * Pool) for bulk traffic.
  */
 export async function postBeckn(
   url: string,
-  body: Buffer | string,
+  body: Buffer | string | Readable,
   headers: Record<string, string> = {},
   dispatcher?: Dispatcher,
 ): Promise<BecknResponse> {

@@ -1,0 +1,96 @@
+/**
+ * The libp2p host inside every node: TCP, noise, yamux, identify, gossipsub, bootstrap. Its identity
+ * is the node's Ed25519 key, so the libp2p peer id, the Beckn unique_key_id and the ledger signer are
+ * one identity.
+ */
+import { noise } from '@chainsafe/libp2p-noise';
+import { yamux } from '@chainsafe/libp2p-yamux';
+import { bootstrap } from '@libp2p/bootstrap';
+import { privateKeyFromRaw } from '@libp2p/crypto/keys';
+import { type GossipSub, gossipsub } from '@libp2p/gossipsub';
+import { createTopicScoreParams } from '@libp2p/gossipsub/score';
+import { type Identify, identify } from '@libp2p/identify';
+import { tcp } from '@libp2p/tcp';
+import { createLibp2p, type Libp2p } from 'libp2p';
+import type { KeyPair } from '../../protocol/keys.js';
+
+export interface P2pOptions {
+  /** Run the peer-to-peer network at all (off: the node only trades with manually trusted peers over HTTP). */
+  enabled: boolean;
+  /** Multiaddrs to listen on; port 0 picks a free one. */
+  listen: string[];
+  /** Multiaddrs of bootstrap peers, each ending in `/p2p/<peer id>`. */
+  bootstrap: string[];
+  /** Largest gossip message accepted, bytes (a need is the signed search and the buyer's URI: ~2 KB). */
+  maxMessageBytes: number;
+  /**
+   * Many nodes on one address (tests, the local demo): no penalty for sharing an IP and no inbound
+   * rate limit, or meshes stay empty and delivery silently fails (measured here).
+   */
+  loopbackCluster: boolean;
+}
+
+export const defaultP2pOptions: P2pOptions = {
+  enabled: true,
+  listen: ['/ip4/0.0.0.0/tcp/7401'],
+  bootstrap: [],
+  maxMessageBytes: 16 * 1024,
+  loopbackCluster: false,
+};
+
+export type P2pHost = Libp2p<{ identify: Identify; pubsub: GossipSub }>;
+
+/**
+ * Topic scoring: a peer that forwards a message our validator rejects loses score (P4, weight −100 per
+ * invalid message, decaying by half each heartbeat-decay interval), so a publisher of bad needs is
+ * pruned from meshes and, past the graylist threshold, ignored.
+ */
+function scoredTopic() {
+  return createTopicScoreParams({
+    topicWeight: 1,
+    timeInMeshWeight: 0.01,
+    timeInMeshQuantum: 1000,
+    timeInMeshCap: 100,
+    firstMessageDeliveriesWeight: 1,
+    firstMessageDeliveriesDecay: 0.5,
+    firstMessageDeliveriesCap: 20,
+    meshMessageDeliveriesWeight: 0,
+    meshFailurePenaltyWeight: 0,
+    invalidMessageDeliveriesWeight: -100,
+    invalidMessageDeliveriesDecay: 0.5,
+  });
+}
+
+export async function createP2pHost(
+  opts: P2pOptions,
+  deps: { keys: KeyPair; scoredTopics: string[] },
+): Promise<P2pHost> {
+  const privateKey = privateKeyFromRaw(Buffer.concat([deps.keys.seed, deps.keys.publicKeyRaw]));
+  return createLibp2p({
+    privateKey,
+    start: false,
+    addresses: { listen: opts.listen },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    peerDiscovery: opts.bootstrap.length > 0 ? [bootstrap({ list: opts.bootstrap })] : [],
+    connectionManager: opts.loopbackCluster
+      ? { inboundConnectionThreshold: 10_000, maxIncomingPendingConnections: 1_000 }
+      : {},
+    services: {
+      identify: identify(),
+      pubsub: gossipsub({
+        emitSelf: false,
+        allowPublishToZeroTopicPeers: true,
+        // Validated messages only are forwarded (see broadcast.ts); flood our own needs to every
+        // subscribed peer for reach, as gossipsub v1.1 recommends for publishers.
+        floodPublish: true,
+        maxInboundDataLength: opts.maxMessageBytes,
+        scoreParams: {
+          ...(opts.loopbackCluster ? { IPColocationFactorWeight: 0 } : {}),
+          topics: Object.fromEntries(deps.scoredTopics.map((t) => [t, scoredTopic()])),
+        },
+      }),
+    },
+  });
+}
