@@ -68,7 +68,8 @@ export function becknRoutes(deps: ApiDeps) {
         deps.onAccepted(accepted);
         return reply
           .code(200)
-          .header(RECEIPT_HEADER, encodeReceiptHeader(accepted.receipt))
+          // The ledger entry holds the receipt's canonical JSON, the very text the header encodes.
+          .header(RECEIPT_HEADER, Buffer.from(accepted.entry.receipt).toString('base64url'))
           .type(JSON_TYPE)
           .send(ACK_JSON);
       } catch (e) {

@@ -114,6 +114,21 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 2,
+    name: 'peer-to-peer directory of signed node records',
+    up: `
+      CREATE TABLE directory (
+        subscriber_id TEXT PRIMARY KEY,
+        key_id        TEXT NOT NULL,
+        record        TEXT NOT NULL,
+        version       INTEGER NOT NULL,
+        expires       INTEGER NOT NULL,
+        received_at   INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX directory_by_expiry ON directory (expires);
+    `,
+  },
 ];
 
 const CREATE_MIGRATIONS_TABLE = `

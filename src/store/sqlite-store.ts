@@ -14,6 +14,7 @@ import type {
   DealRecord,
   DealRole,
   Direction,
+  DirectoryEntry,
   InboxMessage,
   InboxState,
   LedgerEntry,
@@ -151,6 +152,7 @@ export class SqliteStore implements Store {
   readonly deals: Store['deals'];
   readonly catalog: Store['catalog'];
   readonly meta: Store['meta'];
+  readonly directory: Store['directory'];
 
   private readonly db: Db;
 
@@ -492,12 +494,66 @@ export class SqliteStore implements Store {
         metaSet.run(key, value);
       },
     };
+
+    // --- directory
+    const dirPut = q(
+      `INSERT INTO directory (subscriber_id, key_id, record, version, expires, received_at)
+       VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (subscriber_id) DO UPDATE SET
+         key_id = excluded.key_id, record = excluded.record, version = excluded.version,
+         expires = excluded.expires, received_at = excluded.received_at
+       WHERE excluded.version > directory.version`,
+    );
+    const dirGet = q<DirectoryRow>('SELECT * FROM directory WHERE subscriber_id = ?');
+    const dirList = q<DirectoryRow>(
+      'SELECT * FROM directory WHERE expires >= ? ORDER BY subscriber_id LIMIT ?',
+    );
+    const dirCount = q<{ n: number }>('SELECT COUNT(*) AS n FROM directory WHERE expires >= ?');
+    const dirPrune = q('DELETE FROM directory WHERE expires < ?');
+    this.directory = {
+      async put(e) {
+        return dirPut.run(e.subscriberId, e.keyId, e.record, e.version, e.expires, e.receivedAt).changes > 0;
+      },
+      async get(subscriberId) {
+        const r = dirGet.get(subscriberId);
+        return r && toDirectoryEntry(r);
+      },
+      async list(nowSec, limit) {
+        return dirList.all(nowSec, limit).map(toDirectoryEntry);
+      },
+      async count(nowSec) {
+        return dirCount.get(nowSec)?.n ?? 0;
+      },
+      async prune(nowSec) {
+        return dirPrune.run(nowSec).changes;
+      },
+    };
   }
 
   /** Closes the database; later calls fail. Closing twice is harmless. */
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
+}
+
+interface DirectoryRow {
+  subscriber_id: string;
+  key_id: string;
+  record: string;
+  version: number;
+  expires: number;
+  received_at: number;
+}
+
+function toDirectoryEntry(r: DirectoryRow): DirectoryEntry {
+  return {
+    subscriberId: r.subscriber_id,
+    keyId: r.key_id,
+    record: r.record,
+    version: r.version,
+    expires: r.expires,
+    receivedAt: r.received_at,
+  };
 }
 
 function toPeer(r: PeerRow): PeerRecord {

@@ -93,6 +93,19 @@ export interface DealRecord {
   updatedAt: number;
 }
 
+/** A signed node record learned from the network (the peer-to-peer directory). */
+export interface DirectoryEntry {
+  subscriberId: string;
+  keyId: string;
+  /** The signed record, canonical JSON, exactly as verified. */
+  record: string;
+  /** The record's version: a newer one replaces an older one. */
+  version: number;
+  /** Unix seconds after which the record is no longer valid. */
+  expires: number;
+  receivedAt: number;
+}
+
 export interface CatalogItem {
   id: string;
   name: string;
@@ -173,6 +186,18 @@ export interface Store {
     put(deal: DealRecord): Promise<void>;
     list(limit: number): Promise<DealRecord[]>;
     byTransaction(transactionId: string): Promise<DealRecord[]>;
+  };
+
+  /** Signed node records from the network; manually trusted peers (`peers`) take precedence. */
+  readonly directory: {
+    /** Stores a record unless one with the same or a newer version is there; true if stored. */
+    put(entry: DirectoryEntry): Promise<boolean>;
+    get(subscriberId: string): Promise<DirectoryEntry | undefined>;
+    /** Valid records (expires ≥ nowSec), ordered by subscriber id. */
+    list(nowSec: number, limit: number): Promise<DirectoryEntry[]>;
+    count(nowSec: number): Promise<number>;
+    /** Deletes expired records; returns how many. */
+    prune(nowSec: number): Promise<number>;
   };
 
   readonly catalog: {

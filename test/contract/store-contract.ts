@@ -421,6 +421,41 @@ export function storeContract(name: string, make: () => Promise<Store>): void {
         assert.equal(await store.meta.get('empty'), '');
       });
     });
+
+    describe('directory', () => {
+      const rec = (id: string, version: number, expires: number) => ({
+        subscriberId: id,
+        keyId: id,
+        record: JSON.stringify({ id, version }),
+        version,
+        expires,
+        receivedAt: T0,
+      });
+      it('keeps the newest version of each record', async () => {
+        assert.equal(await store.directory.put(rec('a', 2, 100)), true);
+        assert.equal(await store.directory.put(rec('a', 1, 100)), false, 'an older version is refused');
+        assert.equal(await store.directory.put(rec('a', 2, 100)), false, 'the same version is refused');
+        assert.equal(await store.directory.put(rec('a', 3, 200)), true);
+        assert.equal((await store.directory.get('a'))?.version, 3);
+        assert.equal(await store.directory.get('zz'), undefined);
+      });
+      it('lists and counts only valid records, and prunes expired ones', async () => {
+        await store.directory.put(rec('b', 1, 50));
+        await store.directory.put(rec('c', 1, 150));
+        await store.directory.put(rec('d', 1, 300));
+        assert.deepEqual(
+          (await store.directory.list(100, 10)).map((e) => e.subscriberId),
+          ['c', 'd'],
+        );
+        assert.deepEqual(
+          (await store.directory.list(100, 1)).map((e) => e.subscriberId),
+          ['c'],
+        );
+        assert.equal(await store.directory.count(100), 2);
+        assert.equal(await store.directory.prune(100), 1);
+        assert.equal(await store.directory.get('b'), undefined);
+      });
+    });
   });
 }
 

@@ -47,11 +47,12 @@ describe('SqliteStore specifics', () => {
   it('applies only the newer migrations, in order', () => {
     const db = new Database(':memory:');
     try {
-      const v2 = [...SQLITE_MIGRATIONS, { version: 2, name: 'test', up: 'CREATE TABLE t2 (x INTEGER)' }];
-      const v3 = [...v2, { version: 3, name: 'test 3', up: 'ALTER TABLE t2 ADD COLUMN y INTEGER' }];
-      assert.deepEqual(migrate(db, v2), { from: 0, to: 2 });
-      assert.deepEqual(migrate(db, v3), { from: 2, to: 3 });
-      assert.equal(schemaVersion(db), 3);
+      const n = SQLITE_MIGRATIONS.length;
+      const v2 = [...SQLITE_MIGRATIONS, { version: n + 1, name: 'test', up: 'CREATE TABLE t2 (x INTEGER)' }];
+      const v3 = [...v2, { version: n + 2, name: 'test 3', up: 'ALTER TABLE t2 ADD COLUMN y INTEGER' }];
+      assert.deepEqual(migrate(db, v2), { from: 0, to: n + 1 });
+      assert.deepEqual(migrate(db, v3), { from: n + 1, to: n + 2 });
+      assert.equal(schemaVersion(db), n + 2);
       db.prepare('INSERT INTO t2 (x, y) VALUES (1, 2)').run();
     } finally {
       db.close();
@@ -62,13 +63,14 @@ describe('SqliteStore specifics', () => {
     const db = new Database(':memory:');
     try {
       migrate(db);
+      const n = SQLITE_MIGRATIONS.length;
       const bad = [
         ...SQLITE_MIGRATIONS,
-        { version: 2, name: 'good', up: 'CREATE TABLE t2 (x INTEGER)' },
-        { version: 3, name: 'bad', up: 'THIS IS NOT SQL' },
+        { version: n + 1, name: 'good', up: 'CREATE TABLE t2 (x INTEGER)' },
+        { version: n + 2, name: 'bad', up: 'THIS IS NOT SQL' },
       ];
       assert.throws(() => migrate(db, bad));
-      assert.equal(schemaVersion(db), 1);
+      assert.equal(schemaVersion(db), n);
       assert.equal(db.prepare("SELECT 1 FROM sqlite_master WHERE name = 't2'").get(), undefined);
     } finally {
       db.close();

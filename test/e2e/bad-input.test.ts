@@ -535,7 +535,7 @@ test('bad input: 10,000 generated bad requests get 4xx NACKs naming the problem;
         const size = MAX_BODY + r.int(1, MAX_BODY);
         const padded = p1.request('support', target, { support: { ref_id: 'x'.repeat(size) } }).body;
         const body = r.next() < 0.5 ? padded : Buffer.alloc(size, r.pick(['a', '{', ' ']));
-        const headers = r.next() < 0.7 ? { authorization: p1.sign(body) } : {};
+        const headers: Record<string, string> = r.next() < 0.7 ? { authorization: p1.sign(body) } : {};
         // Some go chunked, with no content-length to refuse them by.
         const chunked = r.next() < 0.3;
         return {
@@ -555,7 +555,7 @@ test('bad input: 10,000 generated bad requests get 4xx NACKs naming the problem;
       count: 400,
       make: (r) => {
         const req = valid(r);
-        const headers: Record<string, string> = r.pick([
+        const headers = r.pick<Record<string, string>>([
           {},
           { authorization: '' },
           { authorization: '   ' },

@@ -17,7 +17,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
-import { pino } from 'pino';
 import type { OutboxOptions } from '../../src/network/index.js';
 import { defaultNodeOptions, WeftNode } from '../../src/node/weft-node.js';
 import type { PeerRecord } from '../../src/store/index.js';
@@ -32,7 +31,7 @@ export interface FaultNodeConfig {
 }
 
 const config = JSON.parse(process.argv[2] ?? '{}') as FaultNodeConfig;
-const logger = createLogger({ level: 'warn', name: 'fault-node' }, pino.destination(2));
+const logger = createLogger({ level: 'warn', name: 'fault-node' }, process.stderr);
 const node = await WeftNode.open(
   {
     ...defaultNodeOptions,
