@@ -32,6 +32,20 @@ export function createApi(opts: Pick<ApiOptions, 'maxOwnerBodyBytes'>, deps: Api
   app.get('/metrics', async (_req, reply) => {
     deps.metrics.outboxDepth.set((await deps.store.outbox.counts()).pending);
     deps.metrics.ledgerEntries.set(await deps.store.ledger.count());
+    if (deps.p2p) {
+      const st = deps.p2p.status();
+      deps.metrics.p2pConnections.set(st.connections);
+      for (const [topic, t] of Object.entries(st.topics)) {
+        deps.metrics.gossipPeers.set({ topic, kind: 'subscribers' }, t.subscribers);
+        deps.metrics.gossipPeers.set({ topic, kind: 'mesh' }, t.mesh);
+      }
+      const scores = deps.p2p.scores().map((x) => x.score);
+      if (scores.length > 0) {
+        deps.metrics.gossipScore.set({ stat: 'min' }, Math.min(...scores));
+        deps.metrics.gossipScore.set({ stat: 'max' }, Math.max(...scores));
+        deps.metrics.gossipScore.set({ stat: 'mean' }, scores.reduce((a, b) => a + b, 0) / scores.length);
+      }
+    }
     return reply.header('content-type', deps.metrics.registry.contentType).send(await deps.metrics.text());
   });
   app.register(becknRoutes(deps));

@@ -1,6 +1,6 @@
 import type { DealBook, DealEngine } from '../deal/index.js';
 import type { Ledger } from '../ledger/index.js';
-import type { Accepted, Inbox, PeerDirectory } from '../network/index.js';
+import type { Accepted, Inbox, P2pNetwork, PeerDirectory } from '../network/index.js';
 import type { BecknRequest } from '../protocol/messages.js';
 import type { Profile } from '../protocol/profile.js';
 import type { Store } from '../store/index.js';
@@ -25,6 +25,8 @@ export interface ApiDeps {
   onAccepted(accepted: Accepted): void;
   /** Called when a request was NACKed as out of order, to answer with a Beckn error in the callback. */
   onOutOfOrder(request: BecknRequest, sender: string, reason: string): void;
+  /** The peer-to-peer network, when the node runs it. */
+  p2p: P2pNetwork | undefined;
   /** The node's identity, as shown by GET /api/node. */
   self(): { subscriberId: string; keyId: string; publicKey: string; uri: string; profile: Profile };
 }

@@ -66,12 +66,14 @@ export function becknRoutes(deps: ApiDeps) {
         const accepted = await deps.inbox.accept(action, body, req.headers.authorization);
         deps.metrics.messagesIn.inc({ action, result: 'ack' });
         deps.onAccepted(accepted);
-        return reply
-          .code(200)
-          // The ledger entry holds the receipt's canonical JSON, the very text the header encodes.
-          .header(RECEIPT_HEADER, Buffer.from(accepted.entry.receipt).toString('base64url'))
-          .type(JSON_TYPE)
-          .send(ACK_JSON);
+        return (
+          reply
+            .code(200)
+            // The ledger entry holds the receipt's canonical JSON, the very text the header encodes.
+            .header(RECEIPT_HEADER, Buffer.from(accepted.entry.receipt).toString('base64url'))
+            .type(JSON_TYPE)
+            .send(ACK_JSON)
+        );
       } catch (e) {
         if (!isWeftError(e)) throw e;
         deps.metrics.messagesIn.inc({ action, result: e.code });

@@ -142,6 +142,11 @@ export function ownerRoutes(deps: ApiDeps) {
           : {}),
         ...(b.category ? { category: { id: b.category } } : {}),
       };
+      if (!b.to && deps.p2p) {
+        const region = b.region === 'all' ? undefined : (b.region ?? deps.self().profile.region);
+        const r = await deps.engine.broadcast(intent, region);
+        return reply.code(202).send({ ...r, sent: [], broadcast: region ?? 'all' });
+      }
       const to = b.to ?? (await deps.directory.list()).map((p) => p.subscriberId);
       const r = await deps.engine.search(to, intent);
       return reply.code(202).send(r);
@@ -184,6 +189,21 @@ export function ownerRoutes(deps: ApiDeps) {
     );
 
     app.get('/api/outbox', async () => deps.store.outbox.counts());
+
+    app.get('/api/network', async () => {
+      const nowSec = Math.floor(Date.now() / 1000);
+      const directory = (await deps.store.directory.list(nowSec, 1000)).map(
+        (e) => JSON.parse(e.record) as unknown,
+      );
+      if (!deps.p2p) return { enabled: false, trusted: await deps.directory.list(), directory };
+      return {
+        enabled: true,
+        ...deps.p2p.status(),
+        scores: deps.p2p.scores(),
+        trusted: await deps.directory.list(),
+        directory,
+      };
+    });
   };
 }
 

@@ -38,8 +38,13 @@ export type CatalogItemInput = Static<typeof CatalogItemInput>;
 
 export const SearchInput = Type.Object(
   {
-    /** Suppliers to ask (subscriber ids); default: every known peer. */
+    /**
+     * Suppliers to ask directly (subscriber ids). Without it, the need is broadcast peer to peer when
+     * the node runs the network, else sent to every trusted peer.
+     */
     to: Type.Optional(Type.Array(Id, { maxItems: 1000 })),
+    /** Region to broadcast in (default: the node's own); `all` for every region. */
+    region: Type.Optional(Type.String({ minLength: 1, maxLength: 32 })),
     /** What is needed, in words. */
     text: Type.Optional(Type.String({ maxLength: 2000 })),
     category: Type.Optional(Type.String({ maxLength: 64 })),

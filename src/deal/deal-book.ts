@@ -20,6 +20,9 @@ export interface DealData {
   ratings?: unknown[];
 }
 
+/** The counterparty of a need broadcast to the network (the deal with "everyone"). */
+export const BROADCAST = '*';
+
 /** Which side of the deal this node is on for a message sent or received. */
 export function roleOf(action: Action, direction: 'in' | 'out'): DealRole {
   const request = !isCallback(action);
@@ -50,7 +53,10 @@ export class DealBook {
 
   async phase(transactionId: string, counterparty: string): Promise<DealPhase> {
     const d = await this.get(transactionId, counterparty);
-    return d && isDealPhase(d.state) ? d.state : 'none';
+    if (d) return isDealPhase(d.state) ? d.state : 'none';
+    // A need broadcast to everyone: any supplier may answer it as if it had been asked directly.
+    const b = await this.get(transactionId, BROADCAST);
+    return b ? 'searching' : 'none';
   }
 
   async check(
@@ -75,7 +81,11 @@ export class DealBook {
     direction: 'in' | 'out',
   ): Promise<void> {
     const current = await this.get(transactionId, counterparty);
-    const phase = current && isDealPhase(current.state) ? current.state : 'none';
+    const phase = current
+      ? isDealPhase(current.state)
+        ? current.state
+        : 'none'
+      : await this.phase(transactionId, counterparty);
     const r = step(phase, action);
     if (!r.ok) throw new WeftError('OUT_OF_ORDER', r.reason);
     await this.deps.store.deals.put({

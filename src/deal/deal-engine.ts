@@ -22,7 +22,7 @@ import type { LedgerEntry, PeerRecord, Store } from '../store/index.js';
 import type { Clock } from '../util/clock.js';
 import { WeftError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
-import type { DealBook, DealData } from './deal-book.js';
+import { BROADCAST, type DealBook, type DealData } from './deal-book.js';
 
 type Obj = Record<string, unknown>;
 
@@ -36,6 +36,8 @@ export interface DealEngineDeps {
   logger: Logger;
   subscriberId: string;
   profile(): Profile;
+  /** Publishes a signed search on the peer-to-peer network; undefined when the node runs without it. */
+  publish?: (body: Buffer, authorization: string, region: string | undefined) => Promise<number>;
 }
 
 /** Emitted as `message` for every message accepted or queued, so API waiters and live views can follow. */
@@ -297,6 +299,27 @@ export class DealEngine extends EventEmitter {
       await this.request(id, transactionId, 'search', { intent }, messageId);
     }
     return { transactionId, messageId, sent: to };
+  }
+
+  /**
+   * Broadcasts a need to every supplier of a region (or of all regions) over the peer-to-peer network.
+   * Suppliers that fit answer with on_search, directly. Opens a deal with "everyone" (BROADCAST) that
+   * lets any supplier's answer in.
+   */
+  async broadcast(
+    intent: Obj,
+    region: string | undefined,
+  ): Promise<{ transactionId: string; messageId: string; peers: number }> {
+    if (!this.deps.publish)
+      throw new WeftError('BAD_REQUEST', 'this node runs without the peer-to-peer network');
+    const transactionId = randomUUID();
+    // A broadcast need is short-lived: suppliers answer within seconds or not at all.
+    const signed = this.deps.sender.signBroadcast({ transactionId, message: { intent }, ttlSec: 120 });
+    await this.deps.deals.advance(transactionId, BROADCAST, 'search', 'out');
+    await this.deps.deals.update(transactionId, BROADCAST, { intent });
+    const peers = await this.deps.publish(signed.body, signed.authorization, region);
+    this.emitOut('search', transactionId, BROADCAST, signed.messageId);
+    return { transactionId, messageId: signed.messageId, peers };
   }
 
   /** Sends a request step of a deal (select, init, confirm, status, track, cancel, update, rating, support). */

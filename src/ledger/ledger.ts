@@ -27,7 +27,7 @@
  * of every signer, and the exporter's signature. `verifyBundle()` checks it with nothing but the
  * bundle, so a third party (an auditor, a court, the other party) can check it offline.
  */
-import { createHash, type KeyObject, sign, verify as verifySignature } from 'node:crypto';
+import { hash, type KeyObject, sign, verify as verifySignature } from 'node:crypto';
 import { type Static, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { ACTIONS, type Action } from '../protocol/actions.js';
@@ -161,7 +161,7 @@ export interface ChainFields {
 
 /** The hash of an entry (see the statement at the top of this file). */
 export function entryHash(f: ChainFields): string {
-  return createHash('sha256').update(chainJson(f)).digest('hex');
+  return hash('sha256', chainJson(f), 'hex');
 }
 
 /**

@@ -127,7 +127,35 @@ export class Inbox {
         },
       );
     }
-    const sender = sig.subscriberId;
+    return this.record(action, request, body, authorization as string, sig.subscriberId, digest, deviations);
+  }
+
+  /**
+   * Records a need that arrived by broadcast and was verified there (signature, schema, signer =
+   * bap_id, expiry): the same replay and deal checks, ledger entry and receipt as over HTTP. The
+   * receipt stays with us (nobody waits for it) and proves when the need was received.
+   */
+  acceptBroadcast(
+    request: BecknRequest,
+    body: Buffer,
+    authorization: string,
+    sender: string,
+    digest: string,
+  ): Promise<Accepted> {
+    return this.record('search', request, body, authorization, sender, digest, []);
+  }
+
+  private record(
+    action: Action,
+    request: BecknRequest,
+    body: Buffer,
+    authorization: string,
+    sender: string,
+    digest: string,
+    deviations: string[],
+  ): Promise<Accepted> {
+    const { clock, subscriberId } = this.deps;
+    const ctx = request.context;
     const txId = ctx.transaction_id;
     return this.deps.deals.withLock(txId, sender, async () => {
       const earlier = await this.deps.store.ledger.findMessage('in', ctx.message_id, action, sender);
@@ -167,7 +195,7 @@ export class Inbox {
           transactionId: txId,
           messageId: ctx.message_id,
           body,
-          authorization: authorization as string,
+          authorization,
           receipt,
           bodyDigest: digest,
         },

@@ -10,6 +10,7 @@
 export * from './http-transport.js';
 export * from './inbox.js';
 export * from './outbox.js';
+export * from './p2p/index.js';
 export * from './peer-directory.js';
 export * from './sender.js';
 export * from './transport.js';

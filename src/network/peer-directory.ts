@@ -4,7 +4,8 @@
  * (re-importing per verify halves the verify rate).
  */
 import type { KeyObject } from 'node:crypto';
-import { importPublicKey, peerIdFromPublicKey } from '../protocol/keys.js';
+import { importPublicKey, peerIdFromPublicKey, publicKeyFromPeerId } from '../protocol/keys.js';
+import type { NodeRecord } from '../protocol/node-record.js';
 import type { PeerRecord, Store } from '../store/index.js';
 import { WeftError } from '../util/errors.js';
 
@@ -19,12 +20,54 @@ const CACHE_MS = 5_000;
 export class PeerDirectory {
   private readonly cache = new Map<string, KnownPeer & { at: number }>();
 
-  constructor(private readonly deps: { store: Store }) {}
+  /** Signers of broadcast needs, by subscriber id: known from their signed search alone. */
+  private readonly learned = new Map<string, PeerRecord>();
+
+  constructor(private readonly deps: { store: Store; nowSec?: () => number }) {}
+
+  /**
+   * Remembers the signer of a verified broadcast need, so this node can answer it and accept the deal
+   * that follows. Its key id must be self-certifying (a peer id); manual and directory records win.
+   */
+  learn(subscriberId: string, keyId: string, uri: string): void {
+    const raw = publicKeyFromPeerId(keyId);
+    if (!raw) return;
+    if (this.learned.size > 10_000) this.learned.clear();
+    this.learned.set(subscriberId, {
+      subscriberId,
+      keyId,
+      publicKey: raw.toString('base64'),
+      uri,
+      source: 'learned',
+      addedAt: Date.now(),
+    });
+  }
+
+  /** Manual peers first, then the signed directory, then signers of broadcast needs. */
+  private async lookup(subscriberId: string): Promise<PeerRecord | undefined> {
+    const manual = await this.deps.store.peers.get(subscriberId);
+    if (manual) return manual;
+    const entry = await this.deps.store.directory.get(subscriberId);
+    const nowSec = this.deps.nowSec?.() ?? Math.floor(Date.now() / 1000);
+    if (entry && entry.expires >= nowSec) {
+      const r = JSON.parse(entry.record) as NodeRecord;
+      return {
+        subscriberId,
+        keyId: r.key_id,
+        publicKey: r.public_key,
+        uri: r.uri,
+        name: r.name,
+        source: 'directory',
+        addedAt: entry.receivedAt,
+      };
+    }
+    return this.learned.get(subscriberId);
+  }
 
   async get(subscriberId: string): Promise<KnownPeer | undefined> {
     const hit = this.cache.get(subscriberId);
     if (hit && performance.now() - hit.at < CACHE_MS) return hit;
-    const record = await this.deps.store.peers.get(subscriberId);
+    const record = await this.lookup(subscriberId);
     if (!record) {
       this.cache.delete(subscriberId);
       return undefined;

@@ -53,6 +53,16 @@ export interface Sent {
   request: BecknRequest;
 }
 
+export interface SignedMessage {
+  messageId: string;
+  request: BecknRequest;
+  /** The exact signed bytes. */
+  body: Buffer;
+  authorization: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
 export class Sender {
   constructor(
     private readonly opts: SenderOptions,
@@ -60,27 +70,52 @@ export class Sender {
   ) {}
 
   async send(input: SendInput): Promise<Sent> {
+    const s = this.sign(input.action, input, { id: input.to.subscriberId, uri: input.to.uri });
+    const outboxId = await this.deps.store.outbox.enqueue({
+      messageId: s.messageId,
+      transactionId: input.transactionId,
+      action: input.action,
+      recipient: input.to.subscriberId,
+      url: `${input.to.uri.replace(/\/+$/, '')}/${input.action}`,
+      body: s.body,
+      authorization: s.authorization,
+      createdAt: s.createdAt,
+      expiresAt: s.expiresAt,
+    });
+    this.deps.outbox.kick(outboxId);
+    return { outboxId, messageId: s.messageId, request: s.request };
+  }
+
+  /**
+   * Builds and signs a `search` addressed to no one in particular (no bpp_id), for the peer-to-peer
+   * broadcast. Signed exactly as over HTTP; not queued: gossip carries it.
+   */
+  signBroadcast(input: Omit<SendInput, 'to' | 'action' | 'error' | 'inReplyTo'>): SignedMessage {
+    return this.sign('search', input, undefined);
+  }
+
+  private sign(
+    action: Action,
+    input: Omit<SendInput, 'to' | 'action'>,
+    peer: { id: string; uri: string } | undefined,
+  ): SignedMessage {
     const { clock, keys, subscriberId } = this.deps;
     const { uri, profile } = this.deps.self();
     const nowMs = clock.now();
     const ttlSec = input.ttlSec ?? this.opts.ttlSec;
     const messageId = input.messageId ?? randomUUID();
-    const callback = isCallback(input.action);
     const me = { id: subscriberId, uri };
-    const peer = { id: input.to.subscriberId, uri: input.to.uri };
-    const [bap, bpp] = callback ? [peer, me] : [me, peer];
+    const [bap, bpp] = isCallback(action) ? [peer, me] : [me, peer];
     const context: Context = {
       domain: input.inReplyTo?.domain ?? this.opts.domain,
       location: input.inReplyTo?.location ?? {
         country: { code: profile.country },
         city: { code: profile.city },
       },
-      action: input.action,
+      action,
       version: BECKN_VERSION,
-      bap_id: bap.id,
-      bap_uri: bap.uri,
-      bpp_id: bpp.id,
-      bpp_uri: bpp.uri,
+      ...(bap ? { bap_id: bap.id, bap_uri: bap.uri } : {}),
+      ...(bpp ? { bpp_id: bpp.id, bpp_uri: bpp.uri } : {}),
       transaction_id: input.transactionId,
       message_id: messageId,
       timestamp: new Date(nowMs).toISOString(),
@@ -102,18 +137,13 @@ export class Sender {
       created,
       expires: created + ttlSec,
     });
-    const outboxId = await this.deps.store.outbox.enqueue({
+    return {
       messageId,
-      transactionId: input.transactionId,
-      action: input.action,
-      recipient: input.to.subscriberId,
-      url: `${input.to.uri.replace(/\/+$/, '')}/${input.action}`,
+      request,
       body,
       authorization,
       createdAt: nowMs,
       expiresAt: (created + ttlSec) * 1000,
-    });
-    this.deps.outbox.kick(outboxId);
-    return { outboxId, messageId, request };
+    };
   }
 }

@@ -12,13 +12,17 @@ import {
   defaultHttpTransportOptions,
   defaultInboxOptions,
   defaultOutboxOptions,
+  defaultP2pNetworkOptions,
   defaultSenderOptions,
   HttpTransport,
   type HttpTransportOptions,
   Inbox,
   type InboxOptions,
+  type IncomingNeed,
   Outbox,
   type OutboxOptions,
+  P2pNetwork,
+  type P2pNetworkOptions,
   PeerDirectory,
   Sender,
   type SenderOptions,
@@ -29,6 +33,7 @@ import type { BecknRequest } from '../protocol/messages.js';
 import type { Profile } from '../protocol/profile.js';
 import { defaultSqliteStoreOptions, SqliteStore, type Store } from '../store/index.js';
 import { type Clock, systemClock } from '../util/clock.js';
+import { WeftError } from '../util/errors.js';
 import { createLogger, type Logger, type LoggerOptions } from '../util/logger.js';
 import { Metrics } from '../util/metrics.js';
 import { type DataDir, loadDataDir } from './data-dir.js';
@@ -40,6 +45,9 @@ export interface NodeOptions {
   inbox: InboxOptions;
   outbox: OutboxOptions;
   sender: SenderOptions;
+  p2p: P2pNetworkOptions;
+  /** Run as a public indexer: keep the directory and public catalogues, answer searches over them. */
+  indexer: boolean;
   http: HttpTransportOptions;
   log: LoggerOptions;
 }
@@ -49,6 +57,8 @@ export const defaultNodeOptions: Omit<NodeOptions, 'dataDir'> = {
   inbox: defaultInboxOptions,
   outbox: defaultOutboxOptions,
   sender: defaultSenderOptions,
+  p2p: defaultP2pNetworkOptions,
+  indexer: false,
   http: defaultHttpTransportOptions,
   log: { level: 'info' },
 };
@@ -75,6 +85,8 @@ export class WeftNode {
   readonly logger: Logger;
   readonly clock: Clock;
   readonly app: ReturnType<typeof createApi>;
+  /** The peer-to-peer network, when enabled. */
+  readonly p2p: P2pNetwork | undefined;
   private readonly transport: Transport;
   private listening: { host: string; port: number } | undefined;
   private processing = new Set<Promise<void>>();
@@ -90,7 +102,10 @@ export class WeftNode {
     const { keys } = this.dataDir;
     const subscriberId = this.subscriberId;
     this.store = deps.store ?? SqliteStore.open({ ...defaultSqliteStoreOptions, path: this.dataDir.dbPath });
-    this.directory = new PeerDirectory({ store: this.store });
+    this.directory = new PeerDirectory({
+      store: this.store,
+      nowSec: () => Math.floor(this.clock.now() / 1000),
+    });
     const keyCache = new Map<string, KeyObject>();
     const resolveKey = (keyId: string): KeyObject | undefined => {
       if (keyId === keys.keyId) return keys.publicKey;
@@ -153,7 +168,23 @@ export class WeftNode {
       logger: this.logger,
       subscriberId,
       profile: () => ({ ...this.dataDir.profile, uri: this.becknUri }),
+      ...(opts.p2p.enabled
+        ? { publish: (b: Buffer, a: string, r: string | undefined) => this.requireP2p().publishNeed(b, a, r) }
+        : {}),
     });
+    this.p2p = opts.p2p.enabled
+      ? new P2pNetwork(opts.p2p, {
+          keys,
+          subscriberId,
+          store: this.store,
+          clock: this.clock,
+          logger: this.logger,
+          self: () => ({ profile: this.dataDir.profile, uri: this.becknUri, indexer: opts.indexer }),
+          onNeed: (need) => this.track(this.acceptNeed(need)),
+          onDropped: (reason, topic) => this.metrics.gossipDropped.inc({ topic, reason }),
+          onRecord: () => this.metrics.directoryRecords.inc(),
+        })
+      : undefined;
     this.app = createApi(opts.api, {
       store: this.store,
       ledger: this.ledger,
@@ -165,6 +196,7 @@ export class WeftNode {
       logger: this.logger,
       adminToken: this.dataDir.adminToken,
       maxBodyBytes: opts.inbox.maxBodyBytes,
+      p2p: this.p2p,
       onAccepted: (a) => this.track(this.processAccepted(a)),
       onOutOfOrder: (r, s, why) => this.track(this.answerOutOfOrder(r, s, why)),
       self: () => ({
@@ -213,7 +245,48 @@ export class WeftNode {
     if (addr && typeof addr === 'object') this.listening = { host: this.opts.api.host, port: addr.port };
     this.outbox.start();
     await this.recover();
-    this.logger.info({ url: this.url, subscriberId: this.subscriberId }, 'node started');
+    // Last: the node's record announces a Beckn URI that now answers.
+    await this.p2p?.start();
+    this.logger.info(
+      { url: this.url, subscriberId: this.subscriberId, p2p: this.p2p?.addresses() },
+      'node started',
+    );
+  }
+
+  private requireP2p(): P2pNetwork {
+    if (!this.p2p) throw new WeftError('BAD_REQUEST', 'this node runs without the peer-to-peer network');
+    return this.p2p;
+  }
+
+  /**
+   * A need that arrived by broadcast and passed validation. A supplier of the need's region (or a
+   * cross-region need) whose categories fit records it and hands it to the deal engine, which answers
+   * with on_search directly to the buyer if its matcher finds something; anyone else drops it here.
+   */
+  private async acceptNeed(need: IncomingNeed): Promise<void> {
+    if (need.sender === this.subscriberId) return;
+    const profile = this.dataDir.profile;
+    const fit = needFits(need, profile);
+    this.metrics.needsReceived.inc({ result: fit ? 'fits' : 'filtered' });
+    if (!fit) return;
+    const ctx = need.request.context;
+    this.directory.learn(need.sender, need.senderKeyId, String(ctx.bap_uri));
+    try {
+      const accepted = await this.inbox.acceptBroadcast(
+        need.request,
+        need.body,
+        need.authorization,
+        need.sender,
+        need.digest,
+      );
+      this.metrics.messagesIn.inc({ action: 'search', result: 'ack' });
+      await this.processAccepted(accepted);
+    } catch (e) {
+      this.logger.warn(
+        { err: e, from: need.sender, messageId: ctx.message_id },
+        'broadcast need not accepted',
+      );
+    }
   }
 
   /** Closes in reverse order of building: api, processing, outbox, transport, store. */
@@ -221,6 +294,7 @@ export class WeftNode {
     if (this.closed) return;
     this.closed = true;
     await this.app.close();
+    await this.p2p?.stop();
     await Promise.allSettled([...this.processing]);
     await this.outbox.stop();
     await this.transport.close();
@@ -278,4 +352,14 @@ export class WeftNode {
       this.logger.info({ count: batch.length }, 'recovered unprocessed inbound messages');
     }
   }
+}
+
+/** Whether a broadcast need is for this node: its role, region and categories. */
+export function needFits(need: IncomingNeed, profile: Profile): boolean {
+  if (!profile.roles.includes('supplier')) return false;
+  const intent = ((need.request.message ?? {}) as { intent?: { category?: { id?: unknown } } }).intent;
+  const category = intent?.category?.id;
+  if (typeof category === 'string' && !profile.categories.includes(category)) return false;
+  // Region: the topic says it (a regional topic is only subscribed to by that region's nodes).
+  return true;
 }

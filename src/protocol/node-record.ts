@@ -34,15 +34,23 @@ export const NodeRecordSchema = Type.Object(
     uri: Type.String({ minLength: 1, maxLength: 1024 }),
     addrs: Type.Array(Type.String({ maxLength: 512 }), { maxItems: 16 }),
     name: Type.String({ minLength: 1, maxLength: 200 }),
-    roles: Type.Array(Type.Union([Type.Literal('buyer'), Type.Literal('supplier'), Type.Literal('indexer')]), {
-      maxItems: 3,
-    }),
+    roles: Type.Array(
+      Type.Union([Type.Literal('buyer'), Type.Literal('supplier'), Type.Literal('indexer')]),
+      {
+        maxItems: 3,
+      },
+    ),
     region: Type.String({ minLength: 1, maxLength: 32 }),
     categories: Type.Array(Short, { maxItems: 64 }),
     certifications: Type.Array(Short, { maxItems: 64 }),
     version: Type.Integer({ minimum: 0 }),
     expires: Type.Integer({ minimum: 0 }),
-    rotation: Type.Optional(Type.Object({ from_key_id: Id, signature: Type.String({ maxLength: 100 }) }, { additionalProperties: false })),
+    rotation: Type.Optional(
+      Type.Object(
+        { from_key_id: Id, signature: Type.String({ maxLength: 100 }) },
+        { additionalProperties: false },
+      ),
+    ),
     signature: Type.String({ maxLength: 100 }),
   },
   { additionalProperties: false },
@@ -62,7 +70,11 @@ function rotationBytes(subscriberId: string, newKeyId: string): Buffer {
 }
 
 /** Signs a record with the node's current key; `previous` (the old key) adds a rotation proof. */
-export function signNodeRecord(fields: Omit<UnsignedNodeRecord, 'rotation'>, keys: KeyPair, previous?: KeyPair): NodeRecord {
+export function signNodeRecord(
+  fields: Omit<UnsignedNodeRecord, 'rotation'>,
+  keys: KeyPair,
+  previous?: KeyPair,
+): NodeRecord {
   const unsigned: Omit<NodeRecord, 'signature'> = {
     v: 1,
     ...fields,
@@ -72,7 +84,11 @@ export function signNodeRecord(fields: Omit<UnsignedNodeRecord, 'rotation'>, key
       ? {
           rotation: {
             from_key_id: previous.keyId,
-            signature: sign(null, rotationBytes(fields.subscriber_id, keys.keyId), previous.privateKey).toString('base64'),
+            signature: sign(
+              null,
+              rotationBytes(fields.subscriber_id, keys.keyId),
+              previous.privateKey,
+            ).toString('base64'),
           },
         }
       : {}),
@@ -108,12 +124,21 @@ export function verifyNodeRecord(value: unknown, nowSec: number, currentKeyId?: 
     const from = r.rotation.from_key_id;
     const expected = currentKeyId ?? r.subscriber_id;
     if (from !== expected && !(currentKeyId === r.key_id)) {
-      return { ok: false, reason: `rotation from ${from}, but the key known for ${r.subscriber_id} is ${expected}` };
+      return {
+        ok: false,
+        reason: `rotation from ${from}, but the key known for ${r.subscriber_id} is ${expected}`,
+      };
     }
     const fromRaw = publicKeyFromPeerId(from);
     if (
       currentKeyId !== r.key_id &&
-      (!fromRaw || !verify(null, rotationBytes(r.subscriber_id, r.key_id), importPublicKey(fromRaw), Buffer.from(r.rotation.signature, 'base64')))
+      (!fromRaw ||
+        !verify(
+          null,
+          rotationBytes(r.subscriber_id, r.key_id),
+          importPublicKey(fromRaw),
+          Buffer.from(r.rotation.signature, 'base64'),
+        ))
     ) {
       return { ok: false, reason: 'the rotation proof does not verify with the previous key' };
     }

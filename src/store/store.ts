@@ -14,8 +14,12 @@ export interface PeerRecord {
   /** Base URI of the peer's Beckn endpoints, e.g. `http://127.0.0.1:7002/beckn`. */
   uri: string;
   name?: string | undefined;
-  /** Where the record came from: `manual` (weft peers add) wins over anything learned later. */
-  source: 'manual' | 'self';
+  /**
+   * Where the record came from: `manual` (weft peers add) wins over anything learned later. Only
+   * `manual` and `self` are stored in `peers`; `directory` (a signed node record from the network)
+   * and `learned` (the signer of a broadcast need) are views the peer directory builds.
+   */
+  source: 'manual' | 'self' | 'directory' | 'learned';
   addedAt: number;
 }
 

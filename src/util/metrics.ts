@@ -44,6 +44,42 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** Gossip messages dropped by validation, by topic and reason (invalid ones also cost the sender score). */
+  readonly gossipDropped = new Counter({
+    name: 'weft_gossip_dropped_total',
+    help: 'Gossip messages rejected or ignored by validation, by topic and reason',
+    labelNames: ['topic', 'reason'] as const,
+    registers: [this.registry],
+  });
+  readonly needsReceived = new Counter({
+    name: 'weft_needs_received_total',
+    help: 'Broadcast needs that passed validation, by whether they fit this node',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+  readonly directoryRecords = new Counter({
+    name: 'weft_directory_records_stored_total',
+    help: 'Signed node records stored in the directory (new or newer versions)',
+    registers: [this.registry],
+  });
+  readonly gossipPeers = new Gauge({
+    name: 'weft_gossip_topic_peers',
+    help: 'Peers per gossip topic: subscribers and mesh members',
+    labelNames: ['topic', 'kind'] as const,
+    registers: [this.registry],
+  });
+  readonly gossipScore = new Gauge({
+    name: 'weft_gossip_peer_score',
+    help: 'Gossipsub score of connected peers: min, mean and max',
+    labelNames: ['stat'] as const,
+    registers: [this.registry],
+  });
+  readonly p2pConnections = new Gauge({
+    name: 'weft_p2p_connections',
+    help: 'Open libp2p connections',
+    registers: [this.registry],
+  });
+
   async text(): Promise<string> {
     return this.registry.metrics();
   }

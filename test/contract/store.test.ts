@@ -28,6 +28,7 @@ describe('SqliteStore specifics', () => {
     const db = new Database(path);
     try {
       assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
+      assert.equal(db.pragma('page_size', { simple: true }), defaultSqliteStoreOptions.pageSizeBytes);
       assert.equal(schemaVersion(db), SQLITE_MIGRATIONS.length);
     } finally {
       db.close();

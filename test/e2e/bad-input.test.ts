@@ -9,6 +9,7 @@
  * The requests come from a seeded PRNG (mulberry32); set WEFT_FUZZ_SEED to replay a run.
  */
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
@@ -247,7 +248,7 @@ test('bad input: 10,000 generated bad requests get 4xx NACKs naming the problem;
   timeout: 180_000,
 }, async (t) => {
   const started = Date.now();
-  const dataDir = `${await tempDir(t, 'weft-bad-input-')}/data`;
+  const dataDir = join(await tempDir(t, 'weft-bad-input-'), 'data');
   initDataDir(dataDir, { ...defaultProfile, name: 'Target', roles: ['supplier'] });
   const node = await WeftNode.open(
     {

@@ -10,8 +10,8 @@
  * Wire shape (UTF-8 JSON): `{ "v": 1, "authorization": "Signature keyId=…", "body": "<the signed body>" }`
  */
 import type { KeyObject } from 'node:crypto';
-import { TopicValidatorResult } from '@libp2p/gossipsub';
 import type { Message } from '@libp2p/gossipsub';
+import { TopicValidatorResult } from '@libp2p/gossipsub';
 import type { PeerId } from '@libp2p/interface';
 import { type BecknRequest, parseBecknRequest } from '../../protocol/messages.js';
 import { parseAuthorization, verifyBody } from '../../protocol/signing.js';
@@ -56,7 +56,15 @@ export interface IncomingNeed {
   topic: string;
 }
 
-export type RejectReason = 'size' | 'shape' | 'signature' | 'schema' | 'sender' | 'expired' | 'duplicate' | 'flood';
+export type RejectReason =
+  | 'size'
+  | 'shape'
+  | 'signature'
+  | 'schema'
+  | 'sender'
+  | 'expired'
+  | 'duplicate'
+  | 'flood';
 
 export interface BroadcastDeps {
   host: P2pHost;
@@ -102,7 +110,9 @@ export class NeedBroadcast {
   async publish(body: Buffer, authorization: string, region: string | undefined): Promise<number> {
     const data = Buffer.from(JSON.stringify({ v: 1, authorization, body: body.toString('utf8') }));
     if (data.length > this.opts.maxMessageBytes) {
-      throw new RangeError(`the need is ${data.length} bytes; the broadcast limit is ${this.opts.maxMessageBytes}`);
+      throw new RangeError(
+        `the need is ${data.length} bytes; the broadcast limit is ${this.opts.maxMessageBytes}`,
+      );
     }
     const topic = region === undefined ? GLOBAL_NEED_TOPIC : needTopic(region);
     const r = await this.deps.host.services.pubsub.publish(topic, data);
@@ -146,7 +156,10 @@ export class NeedBroadcast {
     }
     let request: BecknRequest;
     try {
-      request = parseBecknRequest(body, { maxBytes: this.opts.maxMessageBytes, expectedAction: 'search' }).request;
+      request = parseBecknRequest(body, {
+        maxBytes: this.opts.maxMessageBytes,
+        expectedAction: 'search',
+      }).request;
     } catch {
       return 'schema';
     }

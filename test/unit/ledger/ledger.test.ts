@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import type { KeyObject } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +9,7 @@ import Database from 'better-sqlite3';
 import {
   type Bundle,
   type BundleReport,
+  type ChainFields,
   defaultLedgerOptions,
   entryHash,
   GENESIS_HASH,
@@ -16,6 +18,7 @@ import {
   type VerifyReport,
   verifyBundle,
 } from '../../../src/ledger/index.js';
+import { chainJson, receiptJson } from '../../../src/ledger/ledger.js';
 import type { Action } from '../../../src/protocol/actions.js';
 import { canonicalJson } from '../../../src/protocol/canonical.js';
 import { generateKeyPair, type KeyPair } from '../../../src/protocol/keys.js';
@@ -170,6 +173,39 @@ async function rechain(db: Database.Database, store: SqliteStore, fromSeq: numbe
     prev = hash;
   }
 }
+
+describe('Ledger: hash encoding', () => {
+  const fields: ChainFields = {
+    seq: 42,
+    prevHash: 'ab'.repeat(32),
+    direction: 'out',
+    counterparty: 'acme.example "quoted" \\ back\u2028slash',
+    action: 'on_status',
+    transactionId: 'tx-\u00e9\u{1f600}',
+    messageId: 'm\n1\t',
+    bodyDigest: 'x'.repeat(88),
+    authorization: 'Signature keyId="a|b|ed25519",signature="s"',
+    receipt: '{"a":"\\u0000"}',
+    recordedAt: 1_767_225_600_123,
+  };
+
+  it('hashes the canonical JSON of exactly the covered fields', () => {
+    assert.equal(chainJson(fields), canonicalJson(fields));
+    const expected = createHash('sha256').update(canonicalJson(fields)).digest('hex');
+    assert.equal(entryHash(fields), expected);
+    assert.equal(entryHash({ ...fields, extra: 'ignored' } as ChainFields), expected);
+    assert.throws(() => entryHash({ ...fields, seq: 1.5 }));
+  });
+
+  it('writes receipts canonically, whatever their shape', () => {
+    const r = message('in').receipt;
+    assert.equal(receiptJson(r), canonicalJson(r));
+    const odd = { ...r, note: 'peers may add fields' };
+    assert.equal(receiptJson(odd), canonicalJson(odd));
+    const quoted = { ...r, message_id: 'm"1\\' };
+    assert.equal(receiptJson(quoted), canonicalJson(quoted));
+  });
+});
 
 describe('Ledger: recording', () => {
   it('records in and out messages as a hash chain that verifies', async () => {

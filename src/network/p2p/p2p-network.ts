@@ -1,0 +1,300 @@
+/**
+ * The peer-to-peer side of a node: the libp2p host, the need broadcast, and the directory of signed
+ * node records that replaces the Beckn registry.
+ *
+ * Directory: each node publishes its signed record on the profile topic at start, when it changes,
+ * and every `republishMs`; records are verified (self-certifying key id, signature, expiry, rotation
+ * proof) before they are stored or forwarded. A node that joins late does not wait for
+ * republication: on every new connection it asks the peer for its whole directory over the
+ * request/response protocol `/weft/directory/1.0.0` and merges what verifies.
+ */
+import type { KeyObject } from 'node:crypto';
+import { TopicValidatorResult } from '@libp2p/gossipsub';
+import type { PeerId } from '@libp2p/interface';
+import { lpStream } from '@libp2p/utils';
+import { canonicalJson } from '../../protocol/canonical.js';
+import { importPublicKey, type KeyPair, publicKeyFromPeerId } from '../../protocol/keys.js';
+import { type NodeRecord, signNodeRecord, verifyNodeRecord } from '../../protocol/node-record.js';
+import type { Profile } from '../../protocol/profile.js';
+import type { Store } from '../../store/index.js';
+import type { Clock } from '../../util/clock.js';
+import type { Logger } from '../../util/logger.js';
+import {
+  defaultBroadcastOptions,
+  GLOBAL_NEED_TOPIC,
+  type IncomingNeed,
+  NeedBroadcast,
+  needTopic,
+  type RejectReason,
+} from './broadcast.js';
+import { createP2pHost, defaultP2pOptions, type P2pHost, type P2pOptions } from './host.js';
+
+/** What the gossipsub implementation offers beyond its public interface (mesh and score introspection). */
+type GossipSubIntrospection = { getMeshPeers(topic: string): string[]; getScore(peerId: string): number };
+
+export const PROFILE_TOPIC = 'weft/1/profile';
+export const DIRECTORY_PROTOCOL = '/weft/directory/1.0.0';
+/** Records sent in one directory answer, and its size limit. */
+const MAX_SYNC_RECORDS = 10_000;
+const MAX_SYNC_BYTES = 8 * 1024 * 1024;
+
+export interface P2pNetworkOptions extends P2pOptions {
+  /** How often a node republishes its record, milliseconds. */
+  republishMs: number;
+  /** How long a published record is valid, seconds (republished well before). */
+  recordTtlSec: number;
+  clockSkewSec: number;
+  perSenderPerMinute: number;
+}
+
+export interface P2pNetworkDeps {
+  keys: KeyPair;
+  subscriberId: string;
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  /** The node's current profile and Beckn URI. */
+  self(): { profile: Profile; uri: string; indexer: boolean };
+  onNeed(need: IncomingNeed): void;
+  onDropped?(reason: RejectReason | 'record', topic: string): void;
+  onRecord?(record: NodeRecord): void;
+}
+
+export class P2pNetwork {
+  private host: P2pHost | undefined;
+  private broadcast: NeedBroadcast | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly keyCache = new Map<string, KeyObject>();
+  private version = 0;
+
+  constructor(
+    private readonly opts: P2pNetworkOptions,
+    private readonly deps: P2pNetworkDeps,
+  ) {}
+
+  get libp2p(): P2pHost {
+    if (!this.host) throw new Error('the peer-to-peer network is not started');
+    return this.host;
+  }
+
+  /** Listen addresses with our peer id, for others' bootstrap lists. */
+  addresses(): string[] {
+    return this.host ? this.host.getMultiaddrs().map((a) => a.toString()) : [];
+  }
+
+  async start(): Promise<void> {
+    const region = this.deps.self().profile.region;
+    const host = await createP2pHost(this.opts, {
+      keys: this.deps.keys,
+      scoredTopics: [needTopic(region), GLOBAL_NEED_TOPIC, PROFILE_TOPIC],
+    });
+    this.host = host;
+    host.addEventListener('peer:identify', (e) => {
+      if (e.detail.protocols.includes(DIRECTORY_PROTOCOL)) void this.syncFrom(e.detail.peerId);
+    });
+    await host.start();
+    await host.handle(DIRECTORY_PROTOCOL, (stream) => void this.answerSync(stream), { maxInboundStreams: 8 });
+    const pubsub = host.services.pubsub;
+    pubsub.topicValidators.set(PROFILE_TOPIC, (_peer, msg) => this.validateRecordMessage(msg.data));
+    pubsub.subscribe(PROFILE_TOPIC);
+    this.broadcast = new NeedBroadcast(
+      {
+        ...defaultBroadcastOptions,
+        maxMessageBytes: this.opts.maxMessageBytes,
+        clockSkewSec: this.opts.clockSkewSec,
+        perSenderPerMinute: this.opts.perSenderPerMinute,
+      },
+      {
+        host,
+        clock: this.deps.clock,
+        logger: this.deps.logger,
+        keyFor: (keyId) => this.keyFor(keyId),
+        onNeed: this.deps.onNeed,
+        ...(this.deps.onDropped ? { onDropped: this.deps.onDropped } : {}),
+      },
+    );
+    this.broadcast.start(region);
+    await this.publishRecord();
+    this.timer = setInterval(() => void this.publishRecord(), this.opts.republishMs);
+    this.timer.unref();
+    this.deps.logger.info({ addrs: this.addresses() }, 'peer-to-peer network started');
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.broadcast?.stop();
+    await this.host?.stop();
+    this.host = undefined;
+  }
+
+  /** Publishes a signed search on the region's topic, or the cross-region one; returns the peers it went to. */
+  publishNeed(body: Buffer, authorization: string, region: string | undefined): Promise<number> {
+    if (!this.broadcast) throw new Error('the peer-to-peer network is not started');
+    return this.broadcast.publish(body, authorization, region);
+  }
+
+  /** Our signed record, fresh. */
+  record(): NodeRecord {
+    const { profile, uri, indexer } = this.deps.self();
+    const now = this.deps.clock.now();
+    // Versions only grow, even within one millisecond.
+    this.version = Math.max(this.version + 1, now);
+    return signNodeRecord(
+      {
+        subscriber_id: this.deps.subscriberId,
+        uri,
+        addrs: this.addresses().slice(0, 16),
+        name: profile.name,
+        roles: [...profile.roles, ...(indexer ? (['indexer'] as const) : [])],
+        region: profile.region,
+        categories: profile.categories,
+        certifications: profile.certifications,
+        version: this.version,
+        expires: Math.floor(now / 1000) + this.opts.recordTtlSec,
+      },
+      this.deps.keys,
+    );
+  }
+
+  async publishRecord(): Promise<void> {
+    if (!this.host) return;
+    const rec = this.record();
+    await this.store(rec);
+    try {
+      await this.host.services.pubsub.publish(PROFILE_TOPIC, Buffer.from(canonicalJson(rec)));
+    } catch (e) {
+      this.deps.logger.debug({ err: e }, 'profile publish failed');
+    }
+  }
+
+  /** Connections and topic meshes, for `weft peers` and metrics. */
+  status(): {
+    peerId: string;
+    addrs: string[];
+    connections: number;
+    topics: Record<string, { subscribers: number; mesh: number }>;
+  } {
+    const host = this.libp2p;
+    const pubsub = host.services.pubsub as P2pHost['services']['pubsub'] & GossipSubIntrospection;
+    const topics: Record<string, { subscribers: number; mesh: number }> = {};
+    for (const t of pubsub.getTopics()) {
+      topics[t] = { subscribers: pubsub.getSubscribers(t).length, mesh: pubsub.getMeshPeers(t).length };
+    }
+    return {
+      peerId: host.peerId.toString(),
+      addrs: this.addresses(),
+      connections: host.getConnections().length,
+      topics,
+    };
+  }
+
+  /** Gossipsub scores of connected peers. */
+  scores(): Array<{ peer: string; score: number }> {
+    const pubsub = this.libp2p.services.pubsub as P2pHost['services']['pubsub'] & GossipSubIntrospection;
+    return this.libp2p.getPeers().map((p) => ({ peer: p.toString(), score: pubsub.getScore(p.toString()) }));
+  }
+
+  private keyFor(keyId: string): KeyObject | undefined {
+    let k = this.keyCache.get(keyId);
+    if (!k) {
+      const raw = publicKeyFromPeerId(keyId);
+      if (!raw) return undefined;
+      k = importPublicKey(raw);
+      if (this.keyCache.size > 50_000) this.keyCache.clear();
+      this.keyCache.set(keyId, k);
+    }
+    return k;
+  }
+
+  private validateRecordMessage(data: Uint8Array): TopicValidatorResult {
+    if (data.length > 16 * 1024) return TopicValidatorResult.Reject;
+    let value: unknown;
+    try {
+      value = JSON.parse(Buffer.from(data).toString('utf8'));
+    } catch {
+      this.deps.onDropped?.('record', PROFILE_TOPIC);
+      return TopicValidatorResult.Reject;
+    }
+    const nowSec = Math.floor(this.deps.clock.now() / 1000);
+    const r = verifyNodeRecord(value, nowSec);
+    if (!r.ok) {
+      this.deps.onDropped?.('record', PROFILE_TOPIC);
+      this.deps.logger.warn({ reason: r.reason }, 'node record rejected');
+      return r.reason.startsWith('expired') ? TopicValidatorResult.Ignore : TopicValidatorResult.Reject;
+    }
+    void this.store(r.record);
+    return TopicValidatorResult.Accept;
+  }
+
+  /** Stores a verified record if it is newer than what we hold, and its key follows from what we knew. */
+  private async store(rec: NodeRecord): Promise<boolean> {
+    const known = await this.deps.store.directory.get(rec.subscriber_id);
+    if (known && known.keyId !== rec.key_id && rec.rotation?.from_key_id !== known.keyId) {
+      // A different key for a known subscriber, not rotated from the key we know: refuse.
+      return false;
+    }
+    const stored = await this.deps.store.directory.put({
+      subscriberId: rec.subscriber_id,
+      keyId: rec.key_id,
+      record: canonicalJson(rec),
+      version: rec.version,
+      expires: rec.expires,
+      receivedAt: this.deps.clock.now(),
+    });
+    if (stored) this.deps.onRecord?.(rec);
+    return stored;
+  }
+
+  /** Answers a directory request with every valid record we hold. */
+  private async answerSync(stream: Parameters<Parameters<P2pHost['handle']>[1]>[0]): Promise<void> {
+    try {
+      const lp = lpStream(stream, { maxDataLength: MAX_SYNC_BYTES });
+      await lp.read({ signal: AbortSignal.timeout(5_000) });
+      const nowSec = Math.floor(this.deps.clock.now() / 1000);
+      const entries = await this.deps.store.directory.list(nowSec, MAX_SYNC_RECORDS);
+      const body = `[${entries.map((e) => e.record).join(',')}]`;
+      await lp.write(Buffer.from(body), { signal: AbortSignal.timeout(10_000) });
+      await stream.close();
+    } catch (e) {
+      this.deps.logger.debug({ err: e }, 'directory sync answer failed');
+      stream.abort(e as Error);
+    }
+  }
+
+  /** Asks a peer for its directory and merges every record that verifies. */
+  private async syncFrom(peer: PeerId): Promise<void> {
+    const host = this.host;
+    if (!host) return;
+    try {
+      const stream = await host.dialProtocol(peer, DIRECTORY_PROTOCOL, {
+        signal: AbortSignal.timeout(5_000),
+      });
+      const lp = lpStream(stream, { maxDataLength: MAX_SYNC_BYTES });
+      await lp.write(Buffer.from('{"v":1}'));
+      const answer = await lp.read({ signal: AbortSignal.timeout(10_000) });
+      await stream.close();
+      const list = JSON.parse(Buffer.from(answer.subarray()).toString('utf8')) as unknown;
+      if (!Array.isArray(list)) return;
+      const nowSec = Math.floor(this.deps.clock.now() / 1000);
+      let merged = 0;
+      for (const value of list.slice(0, MAX_SYNC_RECORDS)) {
+        const known = await this.deps.store.directory.get(
+          (value as { subscriber_id?: string })?.subscriber_id ?? '',
+        );
+        const r = verifyNodeRecord(value, nowSec, known?.keyId);
+        if (r.ok && (await this.store(r.record))) merged++;
+      }
+      this.deps.logger.debug({ peer: peer.toString(), received: list.length, merged }, 'directory synced');
+    } catch (e) {
+      this.deps.logger.debug({ err: e, peer: peer.toString() }, 'directory sync failed');
+    }
+  }
+}
+
+export const defaultP2pNetworkOptions: P2pNetworkOptions = {
+  ...defaultP2pOptions,
+  republishMs: 60_000,
+  recordTtlSec: 3_600,
+  clockSkewSec: 30,
+  perSenderPerMinute: 60,
+};
