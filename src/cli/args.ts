@@ -101,7 +101,14 @@ export function applyDotted<T extends object>(defaults: T, args: ParsedArgs, sec
       if (v === true || !Number.isFinite(n)) throw new UsageError(`--${k} must be a number`);
       target[key] = n;
     } else if (typeof current === 'boolean') {
+      if (v !== true && v !== 'true' && v !== 'false') throw new UsageError(`--${k} must be true or false`);
       target[key] = v === true || v === 'true';
+    } else if (Array.isArray(current)) {
+      if (v === true) throw new UsageError(`--${k} needs a value (comma-separated)`);
+      target[key] = v
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean);
     } else {
       if (v === true) throw new UsageError(`--${k} needs a value`);
       target[key] = v;

@@ -62,7 +62,15 @@ Options (defaults in brackets):
   --outbox.concurrency N      deliveries in flight [64]
   --outbox.maxDelayMs N       longest retry delay [30000]
   --sender.ttlSec N           validity of messages this node sends, seconds [600]
-  --log.level LEVEL           silent|error|warn|info|debug [info]`,
+  --log.level LEVEL           silent|error|warn|info|debug [info]
+
+Peer-to-peer network (needs broadcast in the region, signed node directory):
+  --p2p.enabled true|false    run it [false]
+  --p2p.listen ADDRS          comma-separated multiaddrs [/ip4/0.0.0.0/tcp/7401]
+  --p2p.bootstrap ADDRS       comma-separated multiaddrs ending in /p2p/<peer id> (any ordinary node)
+  --p2p.loopbackCluster true  many nodes on one host (tests, demo): no same-IP penalty [false]
+  --p2p.republishMs N         how often the node's signed record is republished [60000]
+  --indexer                   also run as a public indexer (directory and public catalogues only)`,
   peers: `Usage:
   weft peers add --subscriber-id ID --key PUBLIC_KEY_BASE64 --uri URL [--key-id ID] [--name NAME]
   weft peers list [--json]
@@ -101,7 +109,7 @@ function dataDirOf(args: ParsedArgs): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, new Set(['help', 'json', 'force', 'script', 'version']));
+  const args = parseArgs(argv, new Set(['help', 'json', 'force', 'script', 'version', 'indexer']));
   const [cmd, sub] = args.positional;
   try {
     if (bool(args, 'version')) {
@@ -173,17 +181,19 @@ A partner trusts this node with:
 }
 
 async function cmdStart(args: ParsedArgs): Promise<number> {
-  const opts = applyDotted({ ...defaultNodeOptions, dataDir: dataDirOf(args) }, args, [
+  const opts = applyDotted({ ...defaultNodeOptions, dataDir: dataDirOf(args), indexer: bool(args, 'indexer') }, args, [
     'api',
     'inbox',
     'outbox',
     'sender',
     'http',
     'log',
+    'p2p',
   ]);
   const node = await WeftNode.open(opts);
   await node.start();
-  console.log(`weft node "${node.profile.name}" listening on ${node.url}
+  const p2p = node.p2p ? `\n  p2p           : ${node.p2p.addresses().join(' ')}` : '';
+  console.log(`weft node "${node.profile.name}" listening on ${node.url}${p2p}
   subscriber id : ${node.subscriberId}
   public key    : ${node.dataDir.keys.publicKeyRaw.toString('base64')}
   beckn uri     : ${node.becknUri}
