@@ -32,7 +32,7 @@ export function createApi(opts: Pick<ApiOptions, 'maxOwnerBodyBytes'>, deps: Api
   app.get('/metrics', async (_req, reply) => {
     deps.metrics.outboxDepth.set((await deps.store.outbox.counts()).pending);
     deps.metrics.ledgerEntries.set(await deps.store.ledger.count());
-    if (deps.p2p) {
+    if (deps.p2p?.started) {
       const st = deps.p2p.status();
       deps.metrics.p2pConnections.set(st.connections);
       for (const [topic, t] of Object.entries(st.topics)) {

@@ -24,6 +24,8 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   UNKNOWN_SENDER: 401,
   SENDER_MISMATCH: 401,
   REPLAY: 409,
+  MESSAGE_EXPIRED: 400,
+  BAD_CONTENT_TYPE: 415,
   OUT_OF_ORDER: 409,
   NOT_FOUND: 404,
 };
@@ -45,6 +47,13 @@ export function becknRoutes(deps: ApiDeps) {
         return sendNack(
           reply,
           new WeftError('TOO_LARGE', `the body is over the ${deps.maxBodyBytes}-byte limit`),
+          req.url,
+        );
+      }
+      if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || err.code === 'FST_ERR_CTP_EMPTY_TYPE') {
+        return sendNack(
+          reply,
+          new WeftError('BAD_CONTENT_TYPE', 'send the body with Content-Type: application/json'),
           req.url,
         );
       }

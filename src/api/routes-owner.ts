@@ -195,7 +195,7 @@ export function ownerRoutes(deps: ApiDeps) {
       const directory = (await deps.store.directory.list(nowSec, 1000)).map(
         (e) => JSON.parse(e.record) as unknown,
       );
-      if (!deps.p2p) return { enabled: false, trusted: await deps.directory.list(), directory };
+      if (!deps.p2p?.started) return { enabled: !!deps.p2p, trusted: await deps.directory.list(), directory };
       return {
         enabled: true,
         ...deps.p2p.status(),

@@ -181,15 +181,11 @@ A partner trusts this node with:
 }
 
 async function cmdStart(args: ParsedArgs): Promise<number> {
-  const opts = applyDotted({ ...defaultNodeOptions, dataDir: dataDirOf(args), indexer: bool(args, 'indexer') }, args, [
-    'api',
-    'inbox',
-    'outbox',
-    'sender',
-    'http',
-    'log',
-    'p2p',
-  ]);
+  const opts = applyDotted(
+    { ...defaultNodeOptions, dataDir: dataDirOf(args), indexer: bool(args, 'indexer') },
+    args,
+    ['api', 'inbox', 'outbox', 'sender', 'http', 'log', 'p2p'],
+  );
   const node = await WeftNode.open(opts);
   await node.start();
   const p2p = node.p2p ? `\n  p2p           : ${node.p2p.addresses().join(' ')}` : '';

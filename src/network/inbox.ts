@@ -9,6 +9,7 @@
 import type { Ledger } from '../ledger/index.js';
 import type { Action } from '../protocol/actions.js';
 import { isCallback } from '../protocol/actions.js';
+import { durationMs } from '../protocol/context.js';
 import type { KeyPair } from '../protocol/keys.js';
 import { type BecknRequest, parseBecknRequest } from '../protocol/messages.js';
 import { decodeReceipt, type Receipt, signReceipt } from '../protocol/receipt.js';
@@ -103,6 +104,7 @@ export class Inbox {
       expectedAction: action,
     });
     const ctx = request.context;
+    this.checkValidity(ctx.timestamp, ctx.ttl);
     const [senderField, recipientField] = isCallback(action) ? ['bpp_id', 'bap_id'] : ['bap_id', 'bpp_id'];
     const claimedSender = ctx[senderField as 'bap_id' | 'bpp_id'];
     if (claimedSender !== sig.subscriberId) {
@@ -210,6 +212,30 @@ export class Inbox {
       if (!errorOnly) await this.deps.deals.advance(txId, sender, action, 'in');
       return { request, entry, receipt, sender, deviations };
     });
+  }
+
+  /** The message's own window: dated no later than now (+ skew), and timestamp + ttl not passed (− skew). */
+  private checkValidity(timestamp: string, ttl: string | undefined): void {
+    const now = this.deps.clock.now();
+    const skew = this.opts.clockSkewSec * 1000;
+    const at = Date.parse(timestamp);
+    if (at > now + skew) {
+      throw new WeftError('MESSAGE_EXPIRED', `context.timestamp ${timestamp} is in the future`, {
+        peerAction: 'reject',
+        details: { path: 'context.timestamp' },
+      });
+    }
+    const life = ttl === undefined ? undefined : durationMs(ttl);
+    if (life !== undefined && at + life < now - skew) {
+      throw new WeftError(
+        'MESSAGE_EXPIRED',
+        `the message expired at ${new Date(at + life).toISOString()} (context.timestamp + ttl)`,
+        {
+          peerAction: 'ignore',
+          details: { path: 'context.ttl' },
+        },
+      );
+    }
   }
 
   /**

@@ -22,6 +22,10 @@ export const ERROR_CODES = {
   SIGNATURE_EXPIRED: 'the signature has expired',
   /** The signature's `created` is in the future beyond the allowed clock skew. */
   SIGNATURE_FUTURE: 'the signature was created in the future',
+  /** The message's own validity has ended (context.timestamp + ttl) or it is dated in the future. */
+  MESSAGE_EXPIRED: 'the message has expired or is dated in the future',
+  /** The request's Content-Type cannot carry a Beckn message. */
+  BAD_CONTENT_TYPE: 'the content type must be application/json',
   /** A message with this message_id was already accepted within its validity window. */
   REPLAY: 'this message_id was already received',
   /** The sender's subscriber id / key id is not a trusted peer. */

@@ -31,7 +31,7 @@ export interface P2pOptions {
 }
 
 export const defaultP2pOptions: P2pOptions = {
-  enabled: true,
+  enabled: false,
   listen: ['/ip4/0.0.0.0/tcp/7401'],
   bootstrap: [],
   maxMessageBytes: 16 * 1024,

@@ -72,6 +72,10 @@ export class P2pNetwork {
     private readonly deps: P2pNetworkDeps,
   ) {}
 
+  get started(): boolean {
+    return this.host !== undefined;
+  }
+
   get libp2p(): P2pHost {
     if (!this.host) throw new Error('the peer-to-peer network is not started');
     return this.host;
