@@ -83,6 +83,9 @@ export class WeftClient {
   bundle(transactionId: string): Promise<unknown> {
     return this.call('GET', `/api/transactions/${encodeURIComponent(transactionId)}/bundle`);
   }
+  network(): Promise<unknown> {
+    return this.call('GET', '/api/network');
+  }
   outbox(): Promise<{ pending: number; delivered: number; expired: number; rejected: number }> {
     return this.call('GET', '/api/outbox');
   }

@@ -5,10 +5,12 @@ import '../util/compat.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { WeftClient } from '../api/index.js';
 import { verifyBundle } from '../ledger/index.js';
 import { PeerDirectory } from '../network/index.js';
-import { initDataDir, loadDataDir } from '../node/data-dir.js';
+import { API_URL_FILE, type DataDir, initDataDir, loadDataDir } from '../node/data-dir.js';
 import { defaultNodeOptions, WeftNode } from '../node/weft-node.js';
+import type { NodeRecord } from '../protocol/node-record.js';
 import { defaultProfile, type Profile, type Role } from '../protocol/profile.js';
 import { defaultSqliteStoreOptions, SqliteStore } from '../store/index.js';
 import { isWeftError } from '../util/errors.js';
@@ -199,13 +201,32 @@ Press Ctrl-C to stop.`);
   return 0;
 }
 
+/** Asks the running node of this data dir (its URL is in `api.url` while it runs) for its live network view. */
+async function liveNetwork(
+  d: DataDir,
+): Promise<
+  { connections: number; topics: Record<string, { subscribers: number; mesh: number }> } | undefined
+> {
+  try {
+    const url = readFileSync(join(d.dir, API_URL_FILE), 'utf8').trim();
+    const net = (await new WeftClient(url, d.adminToken).network()) as {
+      enabled: boolean;
+      connections?: number;
+      topics?: Record<string, { subscribers: number; mesh: number }>;
+    };
+    return net.enabled && net.topics ? { connections: net.connections ?? 0, topics: net.topics } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 async function openStore(args: ParsedArgs) {
   const d = loadDataDir(dataDirOf(args));
   return { d, store: SqliteStore.open({ ...defaultSqliteStoreOptions, path: d.dbPath }) };
 }
 
 async function cmdPeers(args: ParsedArgs, sub: string | undefined): Promise<number> {
-  const { store } = await openStore(args);
+  const { d, store } = await openStore(args);
   try {
     const dir = new PeerDirectory({ store });
     switch (sub) {
@@ -226,9 +247,30 @@ async function cmdPeers(args: ParsedArgs, sub: string | undefined): Promise<numb
       case 'list':
       case undefined: {
         const peers = await dir.list();
-        if (bool(args, 'json')) console.log(JSON.stringify(peers, null, 2));
-        else if (peers.length === 0) console.log('no trusted peers yet (weft peers add --help)');
-        else for (const p of peers) console.log(`${p.subscriberId}  ${p.uri}  ${p.name ?? ''}`);
+        const nowSec = Math.floor(Date.now() / 1000);
+        const directory = (await store.directory.list(nowSec, 10_000)).map(
+          (e) => JSON.parse(e.record) as NodeRecord,
+        );
+        const live = await liveNetwork(d);
+        if (bool(args, 'json')) {
+          console.log(JSON.stringify({ trusted: peers, directory, live }, null, 2));
+          return 0;
+        }
+        console.log(
+          `trusted peers (${peers.length})${peers.length === 0 ? ': none (weft peers add --help)' : ''}`,
+        );
+        for (const p of peers) console.log(`  ${p.subscriberId}  ${p.uri}  ${p.name ?? ''}`);
+        console.log(`directory: signed node records from the network (${directory.length})`);
+        for (const r of directory) {
+          console.log(
+            `  ${r.subscriber_id}  ${r.region.padEnd(6)} ${r.roles.join(',').padEnd(16)} ${r.name}  [${r.categories.join(', ')}]`,
+          );
+        }
+        if (live) {
+          console.log(`live: ${live.connections} connections; topics:`);
+          for (const [t, v] of Object.entries(live.topics))
+            console.log(`  ${t}: ${v.subscribers} subscribers, mesh ${v.mesh}`);
+        } else console.log('live: the node is not running (or runs without the peer-to-peer network)');
         return 0;
       }
       case 'remove': {

@@ -21,6 +21,8 @@ const KEY_FILE = 'node.key';
 const TOKEN_FILE = 'admin-token';
 const PROFILE_FILE = 'profile.json';
 export const DB_FILE = 'weft.db';
+/** Written by a running node: the base URL of its API, so `weft` commands can reach it. */
+export const API_URL_FILE = 'api.url';
 
 export function isInitialised(dir: string): boolean {
   return existsSync(join(dir, KEY_FILE));

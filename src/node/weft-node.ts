@@ -3,6 +3,8 @@
  * starts them, and closes them in reverse. No other module constructs its collaborators.
  */
 import type { KeyObject } from 'node:crypto';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { type ApiOptions, createApi, defaultApiOptions } from '../api/index.js';
 import { DealBook, DealEngine } from '../deal/index.js';
 import { defaultLedgerOptions, Ledger } from '../ledger/index.js';
@@ -36,7 +38,7 @@ import { type Clock, systemClock } from '../util/clock.js';
 import { WeftError } from '../util/errors.js';
 import { createLogger, type Logger, type LoggerOptions } from '../util/logger.js';
 import { Metrics } from '../util/metrics.js';
-import { type DataDir, loadDataDir } from './data-dir.js';
+import { API_URL_FILE, type DataDir, loadDataDir } from './data-dir.js';
 
 export interface NodeOptions {
   /** Data directory made by `weft init`. */
@@ -247,6 +249,7 @@ export class WeftNode {
     await this.recover();
     // Last: the node's record announces a Beckn URI that now answers.
     await this.p2p?.start();
+    writeFileSync(join(this.dataDir.dir, API_URL_FILE), `${this.url}\n`);
     this.logger.info(
       { url: this.url, subscriberId: this.subscriberId, p2p: this.p2p?.addresses() },
       'node started',
@@ -293,6 +296,7 @@ export class WeftNode {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    rmSync(join(this.dataDir.dir, API_URL_FILE), { force: true });
     await this.app.close();
     await this.p2p?.stop();
     await Promise.allSettled([...this.processing]);
