@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { ApiDeps } from './deps.js';
 import { becknRoutes } from './routes-beckn.js';
+import { indexRoutes } from './routes-index.js';
 import { ownerRoutes } from './routes-owner.js';
 
 export interface ApiOptions {
@@ -50,5 +51,6 @@ export function createApi(opts: Pick<ApiOptions, 'maxOwnerBodyBytes'>, deps: Api
   });
   app.register(becknRoutes(deps));
   app.register(ownerRoutes(deps));
+  if (deps.indexer) app.register(indexRoutes(deps));
   return app;
 }

@@ -25,6 +25,8 @@ export interface ApiDeps {
   onAccepted(accepted: Accepted): void;
   /** Called when a request was NACKed as out of order, to answer with a Beckn error in the callback. */
   onOutOfOrder(request: BecknRequest, sender: string, reason: string): void;
+  /** Serve the public indexer API (/index/*). */
+  indexer: boolean;
   /** The peer-to-peer network, when the node runs it. */
   p2p: P2pNetwork | undefined;
   /** The node's identity, as shown by GET /api/node. */

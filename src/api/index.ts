@@ -9,4 +9,5 @@
 export * from './client.js';
 export * from './create-api.js';
 export * from './deps.js';
+export type { IndexHit } from './routes-index.js';
 export * from './schemas.js';

@@ -6,9 +6,11 @@ import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { DealEvent } from '../deal/index.js';
 import { type Action, callbackOf, type RequestAction } from '../protocol/actions.js';
+import type { NodeRecord } from '../protocol/node-record.js';
 import type { DealRecord, LedgerEntry } from '../store/index.js';
 import { isWeftError, WeftError } from '../util/errors.js';
 import type { ApiDeps } from './deps.js';
+import type { IndexHit } from './routes-index.js';
 import {
   CatalogItemInput,
   type DealView,
@@ -189,6 +191,42 @@ export function ownerRoutes(deps: ApiDeps) {
     );
 
     app.get('/api/outbox', async () => deps.store.outbox.counts());
+
+    // A buyer can ask the public indexers it knows (from the directory) in addition to broadcasting.
+    app.get<{ Querystring: { q?: string; category?: string; region?: string } }>(
+      '/api/indexers/search',
+      async (req) => {
+        const nowSec = Math.floor(Date.now() / 1000);
+        const indexers = (await deps.store.directory.list(nowSec, 100_000))
+          .map((e) => JSON.parse(e.record) as NodeRecord)
+          .filter((r) => (r.roles as string[]).includes('indexer'));
+        const query = new URLSearchParams();
+        for (const k of ['q', 'category', 'region'] as const) {
+          const v = req.query[k];
+          if (v) query.set(k, v.slice(0, 200));
+        }
+        const results = await Promise.all(
+          indexers.map(async (r) => {
+            const base = r.uri.replace(/\/beckn\/?$/, '');
+            try {
+              const res = await fetch(`${base}/index/search?${query}`, {
+                signal: AbortSignal.timeout(3_000),
+              });
+              if (!res.ok)
+                return { indexer: r.subscriber_id, error: `HTTP ${res.status}`, hits: [] as IndexHit[] };
+              const body = (await res.json()) as { hits?: IndexHit[] };
+              return {
+                indexer: r.subscriber_id,
+                hits: Array.isArray(body.hits) ? body.hits.slice(0, 200) : [],
+              };
+            } catch (e) {
+              return { indexer: r.subscriber_id, error: (e as Error).message, hits: [] as IndexHit[] };
+            }
+          }),
+        );
+        return { indexers: results.length, results };
+      },
+    );
 
     app.get('/api/network', async () => {
       const nowSec = Math.floor(Date.now() / 1000);

@@ -166,8 +166,8 @@ export function entryHash(f: ChainFields): string {
 
 /**
  * `canonicalJson` of the covered fields, written out with the keys already in sorted order: the
- * generic encoder (sorting keys, walking values) cost as much as the SHA-256 and the SQLite insert
- * together on the append path. A test checks both give the same text.
+ * generic encoder (sorting keys, walking values) took ~10 µs of each append, this ~4 µs (CPU
+ * profile of bench/ledger.ts). A test checks both give the same text.
  */
 export function chainJson(f: ChainFields): string {
   const s = JSON.stringify;
@@ -195,9 +195,9 @@ const RECEIPT_STRINGS = [
 ] as const;
 
 /**
- * `canonicalJson(receipt)`, written out for the usual nine fields (the same saving as `chainJson`);
- * a receipt with any other shape (a peer may add fields, which its signature then covers) goes
- * through the generic encoder.
+ * `canonicalJson(receipt)`, written out for the usual nine fields (~2 µs instead of ~5, as for
+ * `chainJson`); a receipt of any other shape (a peer may add fields, which its signature then
+ * covers) goes through the generic encoder.
  */
 export function receiptJson(r: Receipt): string {
   if (
@@ -399,7 +399,7 @@ export class Ledger {
     ) {
       throw new WeftError(
         'LEDGER_BROKEN',
-        `refusing to record ${input.messageId}: the receipt is for other bytes`,
+        `refusing to record ${input.messageId}: the receipt is for another message or other bytes`,
         {
           details: { messageId: input.messageId },
         },

@@ -10,14 +10,14 @@ import type { Ledger } from '../ledger/index.js';
 import type { Action } from '../protocol/actions.js';
 import { isCallback } from '../protocol/actions.js';
 import { durationMs } from '../protocol/context.js';
-import type { KeyPair } from '../protocol/keys.js';
+import { importPublicKey, type KeyPair, publicKeyFromPeerId } from '../protocol/keys.js';
 import { type BecknRequest, parseBecknRequest } from '../protocol/messages.js';
 import { decodeReceipt, type Receipt, signReceipt } from '../protocol/receipt.js';
-import { bodyDigest, parseAuthorization, verifyBody } from '../protocol/signing.js';
+import { bodyDigest, parseAuthorization, type SignatureParams, verifyBody } from '../protocol/signing.js';
 import type { LedgerEntry, Store } from '../store/index.js';
 import type { Clock } from '../util/clock.js';
 import { WeftError } from '../util/errors.js';
-import type { PeerDirectory } from './peer-directory.js';
+import type { KnownPeer, PeerDirectory } from './peer-directory.js';
 
 export interface InboxOptions {
   /** Largest accepted body, bytes. */
@@ -80,7 +80,8 @@ export class Inbox {
       );
     }
     const sig = parseAuthorization(authorization);
-    const peer = await directory.get(sig.subscriberId);
+    const known = await directory.get(sig.subscriberId);
+    const peer = known ?? (await this.answererOfOurSearch(action, sig, body));
     if (!peer) {
       throw new WeftError('UNKNOWN_SENDER', `${sig.subscriberId} is not a trusted peer of this node`, {
         peerAction: 'ignore',
@@ -129,7 +130,58 @@ export class Inbox {
         },
       );
     }
-    return this.record(action, request, body, authorization as string, sig.subscriberId, digest, deviations);
+    const accepted = await this.record(
+      action,
+      request,
+      body,
+      authorization as string,
+      sig.subscriberId,
+      digest,
+      deviations,
+    );
+    // A supplier we did not know answered our need: remember it, so the deal can go on with it.
+    if (!known) directory.learn(sig.subscriberId, sig.uniqueKeyId, String(ctx.bpp_uri ?? ''));
+    return accepted;
+  }
+
+  /**
+   * A need broadcast to the network reaches suppliers this node has never heard of (their node
+   * record may not have reached us yet). Such a supplier's on_search is let through to the signature
+   * check when its key is self-certifying (subscriber id = peer id of the signing key) and the deal
+   * expects an on_search from it (we searched, e.g. broadcast, in that transaction).
+   */
+  private async answererOfOurSearch(
+    action: Action,
+    sig: SignatureParams,
+    body: Buffer,
+  ): Promise<KnownPeer | undefined> {
+    if (action !== 'on_search' || sig.subscriberId !== sig.uniqueKeyId) return undefined;
+    const raw = publicKeyFromPeerId(sig.uniqueKeyId);
+    if (!raw) return undefined;
+    let transactionId: unknown;
+    try {
+      const value = JSON.parse(body.toString('utf8')) as { context?: { transaction_id?: unknown } };
+      transactionId = value?.context?.transaction_id;
+    } catch {
+      return undefined;
+    }
+    if (typeof transactionId !== 'string') return undefined;
+    try {
+      await this.deps.deals.check(transactionId, sig.subscriberId, 'on_search', 'in');
+    } catch {
+      return undefined;
+    }
+    return {
+      record: {
+        subscriberId: sig.subscriberId,
+        keyId: sig.uniqueKeyId,
+        publicKey: raw.toString('base64'),
+        uri: '',
+        source: 'learned',
+        addedAt: this.deps.clock.now(),
+      },
+      key: importPublicKey(raw),
+    };
   }
 
   /**

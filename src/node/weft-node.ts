@@ -185,6 +185,14 @@ export class WeftNode {
           onNeed: (need) => this.track(this.acceptNeed(need)),
           onDropped: (reason, topic) => this.metrics.gossipDropped.inc({ topic, reason }),
           onRecord: () => this.metrics.directoryRecords.inc(),
+          catalogItems: async () =>
+            (await this.store.catalog.list()).map((i) => ({
+              id: i.id,
+              name: i.name,
+              categories: i.categories,
+              price: i.price,
+              currency: i.currency,
+            })),
         })
       : undefined;
     this.app = createApi(opts.api, {
@@ -199,6 +207,7 @@ export class WeftNode {
       adminToken: this.dataDir.adminToken,
       maxBodyBytes: opts.inbox.maxBodyBytes,
       p2p: this.p2p,
+      indexer: opts.indexer,
       onAccepted: (a) => this.track(this.processAccepted(a)),
       onOutOfOrder: (r, s, why) => this.track(this.answerOutOfOrder(r, s, why)),
       self: () => ({

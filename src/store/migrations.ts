@@ -129,6 +129,21 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX directory_by_expiry ON directory (expires);
     `,
   },
+  {
+    version: 3,
+    name: 'public catalogue summaries kept by indexers',
+    up: `
+      CREATE TABLE public_catalogs (
+        subscriber_id TEXT PRIMARY KEY,
+        key_id        TEXT NOT NULL,
+        record        TEXT NOT NULL,
+        version       INTEGER NOT NULL,
+        expires       INTEGER NOT NULL,
+        received_at   INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX public_catalogs_by_expiry ON public_catalogs (expires);
+    `,
+  },
 ];
 
 const CREATE_MIGRATIONS_TABLE = `

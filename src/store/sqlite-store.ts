@@ -153,6 +153,7 @@ export class SqliteStore implements Store {
   readonly catalog: Store['catalog'];
   readonly meta: Store['meta'];
   readonly directory: Store['directory'];
+  readonly publicCatalogs: Store['publicCatalogs'];
 
   private readonly db: Db;
 
@@ -510,6 +511,30 @@ export class SqliteStore implements Store {
     );
     const dirCount = q<{ n: number }>('SELECT COUNT(*) AS n FROM directory WHERE expires >= ?');
     const dirPrune = q('DELETE FROM directory WHERE expires < ?');
+    // --- public catalogue summaries (same shape as the directory: signed, versioned, expiring)
+    const pcPut = q(
+      `INSERT INTO public_catalogs (subscriber_id, key_id, record, version, expires, received_at)
+       VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (subscriber_id) DO UPDATE SET
+         key_id = excluded.key_id, record = excluded.record, version = excluded.version,
+         expires = excluded.expires, received_at = excluded.received_at
+       WHERE excluded.version > public_catalogs.version`,
+    );
+    const pcList = q<DirectoryRow>(
+      'SELECT * FROM public_catalogs WHERE expires >= ? ORDER BY subscriber_id LIMIT ?',
+    );
+    const pcPrune = q('DELETE FROM public_catalogs WHERE expires < ?');
+    this.publicCatalogs = {
+      async put(e) {
+        return pcPut.run(e.subscriberId, e.keyId, e.record, e.version, e.expires, e.receivedAt).changes > 0;
+      },
+      async list(nowSec, limit) {
+        return pcList.all(nowSec, limit).map(toDirectoryEntry);
+      },
+      async prune(nowSec) {
+        return pcPrune.run(nowSec).changes;
+      },
+    };
     this.directory = {
       async put(e) {
         return dirPut.run(e.subscriberId, e.keyId, e.record, e.version, e.expires, e.receivedAt).changes > 0;

@@ -204,6 +204,15 @@ export interface Store {
     prune(nowSec: number): Promise<number>;
   };
 
+  /** Signed public catalogue summaries suppliers chose to publish; kept by indexers. */
+  readonly publicCatalogs: {
+    /** Stores a summary unless one with the same or a newer version is there; true if stored. */
+    put(entry: DirectoryEntry): Promise<boolean>;
+    /** Valid summaries (expires ≥ nowSec). */
+    list(nowSec: number, limit: number): Promise<DirectoryEntry[]>;
+    prune(nowSec: number): Promise<number>;
+  };
+
   readonly catalog: {
     put(item: CatalogItem): Promise<void>;
     get(id: string): Promise<CatalogItem | undefined>;

@@ -422,6 +422,27 @@ export function storeContract(name: string, make: () => Promise<Store>): void {
       });
     });
 
+    describe('public catalogues', () => {
+      it('keeps the newest valid summary per supplier and prunes expired ones', async () => {
+        const rec = (id: string, version: number, expires: number) => ({
+          subscriberId: id,
+          keyId: id,
+          record: JSON.stringify({ id, version }),
+          version,
+          expires,
+          receivedAt: T0,
+        });
+        assert.equal(await store.publicCatalogs.put(rec('a', 2, 100)), true);
+        assert.equal(await store.publicCatalogs.put(rec('a', 1, 100)), false);
+        await store.publicCatalogs.put(rec('b', 1, 10));
+        assert.deepEqual(
+          (await store.publicCatalogs.list(50, 10)).map((e) => [e.subscriberId, e.version]),
+          [['a', 2]],
+        );
+        assert.equal(await store.publicCatalogs.prune(50), 1);
+      });
+    });
+
     describe('directory', () => {
       const rec = (id: string, version: number, expires: number) => ({
         subscriberId: id,

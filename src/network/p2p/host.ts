@@ -3,6 +3,8 @@
  * is the node's Ed25519 key, so the libp2p peer id, the Beckn unique_key_id and the ledger signer are
  * one identity.
  */
+// libp2p calls Promise.withResolvers (Node 22+): make sure the polyfill is in place whoever imports this.
+import '../../util/compat.js';
 import { noise } from '@chainsafe/libp2p-noise';
 import { yamux } from '@chainsafe/libp2p-yamux';
 import { bootstrap } from '@libp2p/bootstrap';

@@ -13,6 +13,12 @@ import { TopicValidatorResult } from '@libp2p/gossipsub';
 import type { PeerId } from '@libp2p/interface';
 import { lpStream } from '@libp2p/utils';
 import { canonicalJson } from '../../protocol/canonical.js';
+import {
+  type CatalogSummary,
+  MAX_SUMMARY_ITEMS,
+  signCatalogSummary,
+  verifyCatalogSummary,
+} from '../../protocol/catalog-summary.js';
 import { importPublicKey, type KeyPair, publicKeyFromPeerId } from '../../protocol/keys.js';
 import { type NodeRecord, signNodeRecord, verifyNodeRecord } from '../../protocol/node-record.js';
 import type { Profile } from '../../protocol/profile.js';
@@ -33,6 +39,8 @@ import { createP2pHost, defaultP2pOptions, type P2pHost, type P2pOptions } from 
 type GossipSubIntrospection = { getMeshPeers(topic: string): string[]; getScore(peerId: string): number };
 
 export const PROFILE_TOPIC = 'weft/1/profile';
+/** Signed public catalogue summaries, for indexers. Every node validates and relays; indexers keep them. */
+export const CATALOG_TOPIC = 'weft/1/catalog';
 export const DIRECTORY_PROTOCOL = '/weft/directory/1.0.0';
 /** Records sent in one directory answer, and its size limit. */
 const MAX_SYNC_RECORDS = 10_000;
@@ -45,6 +53,8 @@ export interface P2pNetworkOptions extends P2pOptions {
   recordTtlSec: number;
   clockSkewSec: number;
   perSenderPerMinute: number;
+  /** Publish a signed summary of the static catalogue for public indexers (the supplier's choice). */
+  publishCatalog: boolean;
 }
 
 export interface P2pNetworkDeps {
@@ -58,6 +68,8 @@ export interface P2pNetworkDeps {
   onNeed(need: IncomingNeed): void;
   onDropped?(reason: RejectReason | 'record', topic: string): void;
   onRecord?(record: NodeRecord): void;
+  /** The items to put in the public catalogue summary (when publishCatalog is on). */
+  catalogItems(): Promise<CatalogSummary['items']>;
 }
 
 export class P2pNetwork {
@@ -90,7 +102,7 @@ export class P2pNetwork {
     const region = this.deps.self().profile.region;
     const host = await createP2pHost(this.opts, {
       keys: this.deps.keys,
-      scoredTopics: [needTopic(region), GLOBAL_NEED_TOPIC, PROFILE_TOPIC],
+      scoredTopics: [needTopic(region), GLOBAL_NEED_TOPIC, PROFILE_TOPIC, CATALOG_TOPIC],
     });
     this.host = host;
     host.addEventListener('peer:identify', (e) => {
@@ -101,6 +113,8 @@ export class P2pNetwork {
     const pubsub = host.services.pubsub;
     pubsub.topicValidators.set(PROFILE_TOPIC, (_peer, msg) => this.validateRecordMessage(msg.data));
     pubsub.subscribe(PROFILE_TOPIC);
+    pubsub.topicValidators.set(CATALOG_TOPIC, (_peer, msg) => this.validateSummaryMessage(msg.data));
+    pubsub.subscribe(CATALOG_TOPIC);
     this.broadcast = new NeedBroadcast(
       {
         ...defaultBroadcastOptions,
@@ -166,9 +180,57 @@ export class P2pNetwork {
     await this.store(rec);
     try {
       await this.host.services.pubsub.publish(PROFILE_TOPIC, Buffer.from(canonicalJson(rec)));
+      if (this.opts.publishCatalog) {
+        const summary = signCatalogSummary(
+          {
+            subscriber_id: this.deps.subscriberId,
+            name: rec.name,
+            region: rec.region,
+            items: (await this.deps.catalogItems()).slice(0, MAX_SUMMARY_ITEMS),
+            version: rec.version,
+            expires: rec.expires,
+          },
+          this.deps.keys,
+        );
+        await this.storeSummary(summary);
+        await this.host.services.pubsub.publish(CATALOG_TOPIC, Buffer.from(canonicalJson(summary)));
+      }
     } catch (e) {
       this.deps.logger.debug({ err: e }, 'profile publish failed');
     }
+  }
+
+  private validateSummaryMessage(data: Uint8Array): TopicValidatorResult {
+    if (data.length > this.opts.maxMessageBytes * 4) return TopicValidatorResult.Reject;
+    let value: unknown;
+    try {
+      value = JSON.parse(Buffer.from(data).toString('utf8'));
+    } catch {
+      this.deps.onDropped?.('record', CATALOG_TOPIC);
+      return TopicValidatorResult.Reject;
+    }
+    const r = verifyCatalogSummary(value, Math.floor(this.deps.clock.now() / 1000));
+    if (!r.ok) {
+      this.deps.onDropped?.('record', CATALOG_TOPIC);
+      return r.reason.startsWith('expired') ? TopicValidatorResult.Ignore : TopicValidatorResult.Reject;
+    }
+    if (this.deps.self().indexer) void this.storeSummary(r.summary);
+    return TopicValidatorResult.Accept;
+  }
+
+  /** Indexers keep the newest summary of each supplier whose key matches the directory's. */
+  private async storeSummary(s: CatalogSummary): Promise<void> {
+    const known = await this.deps.store.directory.get(s.subscriber_id);
+    if (known && known.keyId !== s.key_id) return;
+    if (!known && s.key_id !== s.subscriber_id) return;
+    await this.deps.store.publicCatalogs.put({
+      subscriberId: s.subscriber_id,
+      keyId: s.key_id,
+      record: canonicalJson(s),
+      version: s.version,
+      expires: s.expires,
+      receivedAt: this.deps.clock.now(),
+    });
   }
 
   /** Connections and topic meshes, for `weft peers` and metrics. */
@@ -301,4 +363,5 @@ export const defaultP2pNetworkOptions: P2pNetworkOptions = {
   recordTtlSec: 3_600,
   clockSkewSec: 30,
   perSenderPerMinute: 60,
+  publishCatalog: false,
 };
