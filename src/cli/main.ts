@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { WeftClient } from '../api/index.js';
 import { verifyBundle } from '../ledger/index.js';
 import { PeerDirectory } from '../network/index.js';
-import { API_URL_FILE, type DataDir, initDataDir, loadDataDir } from '../node/data-dir.js';
+import { API_URL_FILE, type DataDir, initDataDir, loadDataDir, rotateKey } from '../node/data-dir.js';
 import { defaultNodeOptions, WeftNode } from '../node/weft-node.js';
 import type { NodeRecord } from '../protocol/node-record.js';
 import { defaultProfile, type Profile, type Role } from '../protocol/profile.js';
@@ -33,6 +33,7 @@ Commands:
   catalog   add, list or remove items of the static catalogue a supplier answers from
   ledger    verify the ledger, export a deal's bundle, verify a bundle
   demo      start a buyer and two suppliers on loopback and run whole deals
+  key       rotate the node's key (the subscriber id stays; the new key is announced signed by the old)
 
 Every command takes --data DIR (default: $WEFT_DATA or ~/.weft).
 Run "weft <command> --help" for the options of a command.`,
@@ -93,6 +94,12 @@ The static catalogue a supplier answers search and select from.`,
   weft ledger verify --bundle FILE       check an exported bundle with nothing but the public keys in it
   weft ledger export --transaction ID [--out FILE]   write a deal's self-contained bundle (default: stdout)
   weft ledger list [--limit N]           the last entries`,
+  key: `Usage: weft key rotate [--data DIR]
+
+Replaces the node's Ed25519 key with a new one while the node is stopped. The subscriber id stays;
+the old key is kept as node.key.previous, and the node's signed record announces the new key with a
+proof signed by the old one, which every peer's directory checks. Entries already in the ledger keep
+verifying. Partners who trusted the node manually (weft peers add) must add the new key.`,
   demo: `Usage: weft demo [--data DIR] [--script] [--port-base N]
 
 Starts a buyer and two suppliers on loopback, each its own node with its own data dir under
@@ -137,6 +144,14 @@ export async function main(argv: string[]): Promise<number> {
         return await cmdCatalog(args, sub);
       case 'ledger':
         return await cmdLedger(args, sub);
+      case 'key': {
+        if (sub !== 'rotate') throw new UsageError('weft key rotate');
+        const r = rotateKey(dataDirOf(args));
+        console.log(
+          `rotated the key of ${r.subscriberId}\n  old key id : ${r.oldKeyId}\n  new key id : ${r.newKeyId}`,
+        );
+        return 0;
+      }
       case 'demo':
         return await runDemo({
           dir: join(str(args, 'data') ?? process.env.WEFT_DATA ?? join(homedir(), '.weft'), 'demo'),

@@ -65,6 +65,13 @@ export interface LedgerDeps {
   subscriberId: string;
   /** The public key of a key id that is not a self-certifying peer id (e.g. from a registry). */
   resolveKey: (keyId: string) => KeyObject | undefined;
+  /** This node's earlier keys (before `weft key rotate`): entries it signed with them still verify. */
+  previousKeyIds?: string[];
+  /**
+   * Key ids known to belong to other subscribers besides their first key (from rotation proofs in the
+   * directory), read once per verify: entries a peer signed before and after rotating both verify.
+   */
+  linkedKeys?: () => Promise<Map<string, string[]>>;
 }
 
 /** What the network code hands over to record one message. */
@@ -142,6 +149,8 @@ interface Head {
 interface Party {
   subscriberId: string;
   keyId: string;
+  /** Every key this party may have signed with (its current key and, after rotations, earlier ones). */
+  keyIds?: string[];
 }
 
 /** The fields a hash covers. */
@@ -230,7 +239,11 @@ export class Ledger {
     private readonly opts: LedgerOptions,
     private readonly deps: LedgerDeps,
   ) {
-    this.self = { subscriberId: deps.subscriberId, keyId: deps.keys.keyId };
+    this.self = {
+      subscriberId: deps.subscriberId,
+      keyId: deps.keys.keyId,
+      keyIds: [deps.keys.keyId, ...(deps.previousKeyIds ?? [])],
+    };
   }
 
   /** Loads the head from the store. `record` does it on first use if this was not called. */
@@ -274,6 +287,7 @@ export class Ledger {
         reason: `entries ${total + 1}…${known.seq} are missing (the ledger was truncated)`,
       });
     }
+    const linked = await this.deps.linkedKeys?.();
     let next = 1;
     while (next <= total) {
       opts.signal?.throwIfAborted();
@@ -282,7 +296,7 @@ export class Ledger {
         return fail({ seq: next, check: 'sequence', reason: `entry ${next} is missing` });
       for (const e of page) {
         if (e.seq !== next) return fail({ seq: next, check: 'sequence', reason: `entry ${next} is missing` });
-        const problem = this.checkStored(e, prevHash);
+        const problem = this.checkStored(e, prevHash, linked);
         if (problem) return fail({ seq: e.seq, ...problem });
         if (known?.seq === e.seq && known.hash !== e.hash) {
           return fail({
@@ -434,7 +448,11 @@ export class Ledger {
     };
   }
 
-  private checkStored(e: LedgerEntry, prevHash: string): Omit<BadEntry, 'seq'> | undefined {
+  private checkStored(
+    e: LedgerEntry,
+    prevHash: string,
+    linked?: Map<string, string[]>,
+  ): Omit<BadEntry, 'seq'> | undefined {
     if (e.prevHash !== prevHash) {
       return { check: 'prev-hash', reason: "prevHash is not the previous entry's hash" };
     }
@@ -442,7 +460,9 @@ export class Ledger {
     if (entryHash({ ...e, bodyDigest: digest }) !== e.hash) {
       return { check: 'hash', reason: "the stored hash is not the hash of the entry's fields" };
     }
-    return checkSignatures(e, digest, this.self, this.keyFor);
+    const keys = linked?.get(e.counterparty);
+    const other = keys ? { subscriberId: e.counterparty, keyIds: [e.counterparty, ...keys] } : undefined;
+    return checkSignatures(e, digest, this.self, this.keyFor, other);
   }
 
   /** Our key; a peer id's embedded key (self-certifying); else whatever resolveKey knows. */
@@ -478,6 +498,7 @@ function checkSignatures(
   digest: string,
   self: Party,
   keyFor: (keyId: string) => KeyObject | undefined,
+  counterparty: { subscriberId: string; keyIds?: string[] } = { subscriberId: e.counterparty },
 ): Omit<BadEntry, 'seq'> | undefined {
   let sig: ReturnType<typeof parseAuthorization>;
   try {
@@ -485,7 +506,7 @@ function checkSignatures(
   } catch (err) {
     return { check: 'authorization', reason: (err as Error).message };
   }
-  const sender = e.direction === 'out' ? self : { subscriberId: e.counterparty };
+  const sender = e.direction === 'out' ? self : counterparty;
   const wrongSender = wrongParty(sig.subscriberId, sig.uniqueKeyId, sender);
   if (wrongSender) return { check: 'signer', reason: `message ${wrongSender}` };
   const senderKey = keyFor(sig.uniqueKeyId);
@@ -501,7 +522,7 @@ function checkSignatures(
   if (r.message_id !== e.messageId || r.action !== e.action || r.transaction_id !== e.transactionId) {
     return { check: 'receipt', reason: 'the receipt is for another message' };
   }
-  const receiver = e.direction === 'in' ? self : { subscriberId: e.counterparty };
+  const receiver = e.direction === 'in' ? self : counterparty;
   const wrongReceiver = wrongParty(r.receiver_id, r.receiver_key_id, receiver);
   if (wrongReceiver) return { check: 'signer', reason: `receipt ${wrongReceiver}` };
   const receiverKey = keyFor(r.receiver_key_id);
@@ -521,10 +542,15 @@ function checkSignatures(
 function wrongParty(
   subscriberId: string,
   keyId: string,
-  expected: { subscriberId: string; keyId?: string },
+  expected: { subscriberId: string; keyId?: string; keyIds?: string[] },
 ): string | undefined {
   if (subscriberId !== expected.subscriberId) {
     return `signed by ${subscriberId}, expected ${expected.subscriberId}`;
+  }
+  if (expected.keyIds) {
+    return expected.keyIds.includes(keyId)
+      ? undefined
+      : `signed with key ${keyId}, not one of ${expected.keyIds.join(', ')}`;
   }
   const expectedKeyId =
     expected.keyId ?? (publicKeyFromPeerId(expected.subscriberId) ? expected.subscriberId : undefined);

@@ -11,13 +11,19 @@ import { WeftError } from '../util/errors.js';
 
 export interface DataDir {
   dir: string;
+  /** The node's Beckn subscriber_id: the peer id of its first key; it stays when the key rotates. */
+  subscriberId: string;
   keys: KeyPair;
+  /** The key before the last rotation, kept to sign the rotation proof in the node's record. */
+  previousKeys: KeyPair | undefined;
   profile: Profile;
   adminToken: string;
   dbPath: string;
 }
 
 const KEY_FILE = 'node.key';
+const PREVIOUS_KEY_FILE = 'node.key.previous';
+const SUBSCRIBER_FILE = 'subscriber-id';
 const TOKEN_FILE = 'admin-token';
 const PROFILE_FILE = 'profile.json';
 export const DB_FILE = 'weft.db';
@@ -41,7 +47,29 @@ export function initDataDir(dir: string, profile: Profile, opts: { force?: boole
   const adminToken = randomBytes(32).toString('base64url');
   writeSecret(join(dir, TOKEN_FILE), `${adminToken}\n`);
   writeFileSync(join(dir, PROFILE_FILE), `${JSON.stringify(profile, null, 2)}\n`);
-  return { dir, keys, profile, adminToken, dbPath: join(dir, DB_FILE) };
+  writeFileSync(join(dir, SUBSCRIBER_FILE), `${keys.keyId}\n`);
+  return {
+    dir,
+    subscriberId: keys.keyId,
+    keys,
+    previousKeys: undefined,
+    profile,
+    adminToken,
+    dbPath: join(dir, DB_FILE),
+  };
+}
+
+/**
+ * Replaces the node's key with a new one. The subscriber id stays; the old key is kept beside it so
+ * the node can announce the new key signed by the old one. Messages already in the ledger keep
+ * verifying: each names the key (a self-certifying key id) that signed it.
+ */
+export function rotateKey(dir: string): { subscriberId: string; oldKeyId: string; newKeyId: string } {
+  const d = loadDataDir(dir);
+  const next = generateKeyPair();
+  writeSecret(join(dir, PREVIOUS_KEY_FILE), `${d.keys.seed.toString('base64')}\n`);
+  writeSecret(join(dir, KEY_FILE), `${next.seed.toString('base64')}\n`);
+  return { subscriberId: d.subscriberId, oldKeyId: d.keys.keyId, newKeyId: next.keyId };
 }
 
 export function loadDataDir(dir: string): DataDir {
@@ -59,9 +87,11 @@ export function loadDataDir(dir: string): DataDir {
       `${keyPath} is readable by others (mode ${mode.toString(8)}): chmod 600 it`,
     );
   }
-  const seed = Buffer.from(readFileSync(keyPath, 'utf8').trim(), 'base64');
-  if (seed.length !== 32) throw new WeftError('CONFIG', `${keyPath} does not hold a 32-byte Ed25519 seed`);
-  const keys = keyPairFromSeed(seed);
+  const keys = readKey(keyPath);
+  const previousPath = join(dir, PREVIOUS_KEY_FILE);
+  const previousKeys = existsSync(previousPath) ? readKey(previousPath) : undefined;
+  const subscriberPath = join(dir, SUBSCRIBER_FILE);
+  const subscriberId = existsSync(subscriberPath) ? readFileSync(subscriberPath, 'utf8').trim() : keys.keyId;
   const adminToken = readFileSync(join(dir, TOKEN_FILE), 'utf8').trim();
   let profile: unknown;
   try {
@@ -71,13 +101,31 @@ export function loadDataDir(dir: string): DataDir {
   }
   const errors = profileErrors(profile);
   if (errors.length > 0) throw new WeftError('CONFIG', `${join(dir, PROFILE_FILE)}: ${errors.join('; ')}`);
-  return { dir, keys, profile: profile as Profile, adminToken, dbPath: join(dir, DB_FILE) };
+  return {
+    dir,
+    subscriberId,
+    keys,
+    previousKeys,
+    profile: profile as Profile,
+    adminToken,
+    dbPath: join(dir, DB_FILE),
+  };
 }
 
 export function saveProfile(dir: string, profile: Profile): void {
   const errors = profileErrors(profile);
   if (errors.length > 0) throw new WeftError('CONFIG', `invalid profile: ${errors.join('; ')}`);
   writeFileSync(join(dir, PROFILE_FILE), `${JSON.stringify(profile, null, 2)}\n`);
+}
+
+function readKey(path: string): KeyPair {
+  const mode = statSync(path).mode & 0o777;
+  if ((mode & 0o077) !== 0) {
+    throw new WeftError('CONFIG', `${path} is readable by others (mode ${mode.toString(8)}): chmod 600 it`);
+  }
+  const seed = Buffer.from(readFileSync(path, 'utf8').trim(), 'base64');
+  if (seed.length !== 32) throw new WeftError('CONFIG', `${path} does not hold a 32-byte Ed25519 seed`);
+  return keyPairFromSeed(seed);
 }
 
 function writeSecret(path: string, content: string): void {

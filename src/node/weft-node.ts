@@ -32,6 +32,7 @@ import {
 } from '../network/index.js';
 import { importPublicKey, publicKeyFromPeerId } from '../protocol/keys.js';
 import type { BecknRequest } from '../protocol/messages.js';
+import type { NodeRecord } from '../protocol/node-record.js';
 import type { Profile } from '../protocol/profile.js';
 import { defaultSqliteStoreOptions, SqliteStore, type Store } from '../store/index.js';
 import { type Clock, systemClock } from '../util/clock.js';
@@ -127,6 +128,8 @@ export class WeftNode {
       keys,
       subscriberId,
       resolveKey,
+      previousKeyIds: this.dataDir.previousKeys ? [this.dataDir.previousKeys.keyId] : [],
+      linkedKeys: () => this.linkedKeys(),
     });
     this.transport = deps.transport ?? new HttpTransport(opts.http);
     this.outbox = new Outbox(opts.outbox, {
@@ -177,6 +180,7 @@ export class WeftNode {
     this.p2p = opts.p2p.enabled
       ? new P2pNetwork(opts.p2p, {
           keys,
+          previousKeys: this.dataDir.previousKeys,
           subscriberId,
           store: this.store,
           clock: this.clock,
@@ -227,9 +231,9 @@ export class WeftNode {
     return node;
   }
 
-  /** The node's Beckn subscriber id: the peer id of its key (self-certifying). */
+  /** The node's Beckn subscriber id: the peer id of its first key (self-certifying). */
   get subscriberId(): string {
-    return this.dataDir.keys.keyId;
+    return this.dataDir.subscriberId;
   }
 
   get profile(): Profile {
@@ -263,6 +267,22 @@ export class WeftNode {
       { url: this.url, subscriberId: this.subscriberId, p2p: this.p2p?.addresses() },
       'node started',
     );
+  }
+
+  /** Keys of other subscribers known from rotation proofs in the directory (and manual trust). */
+  private async linkedKeys(): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>();
+    const add = (id: string, key: string | undefined) => {
+      if (!key || key === id) return;
+      out.set(id, [...(out.get(id) ?? []), key]);
+    };
+    for (const e of await this.store.directory.list(0, 1_000_000)) {
+      const r = JSON.parse(e.record) as NodeRecord;
+      add(r.subscriber_id, r.key_id);
+      add(r.subscriber_id, r.rotation?.from_key_id);
+    }
+    for (const p of await this.store.peers.list()) add(p.subscriberId, p.keyId);
+    return out;
   }
 
   private requireP2p(): P2pNetwork {

@@ -87,7 +87,11 @@ export async function createP2pHost(
         // Validated messages only are forwarded (see broadcast.ts); flood our own needs to every
         // subscribed peer for reach, as gossipsub v1.1 recommends for publishers.
         floodPublish: true,
-        maxInboundDataLength: opts.maxMessageBytes,
+        // This limits a whole RPC: a message plus its framing (from, seqno, signature, key, topic),
+        // or several messages answering one IWANT. Set to maxMessageBytes, a need just under the limit
+        // was dropped unread and the sender's stream ignored from then on (test/e2e/discovery-bad-input);
+        // the topic validators enforce maxMessageBytes per message, and penalise.
+        maxInboundDataLength: opts.maxMessageBytes * 64,
         scoreParams: {
           ...(opts.loopbackCluster ? { IPColocationFactorWeight: 0 } : {}),
           topics: Object.fromEntries(deps.scoredTopics.map((t) => [t, scoredTopic()])),

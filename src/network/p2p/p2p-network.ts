@@ -59,6 +59,8 @@ export interface P2pNetworkOptions extends P2pOptions {
 
 export interface P2pNetworkDeps {
   keys: KeyPair;
+  /** The key before the last rotation: the node's record carries the new key signed by it. */
+  previousKeys?: KeyPair | undefined;
   subscriberId: string;
   store: Store;
   clock: Clock;
@@ -171,6 +173,7 @@ export class P2pNetwork {
         expires: Math.floor(now / 1000) + this.opts.recordTtlSec,
       },
       this.deps.keys,
+      this.deps.previousKeys,
     );
   }
 

@@ -1,0 +1,94 @@
+/**
+ * Key rotation (directory): a node replaces its key, announces the new one signed by the old, its
+ * peers' directories take it, deals go on under the same subscriber id, and both ledgers still verify.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { defaultNodeOptions, initDataDir, rotateKey, WeftNode } from '../../src/node/index.js';
+import { defaultProfile } from '../../src/protocol/profile.js';
+import { silentLogger } from '../../src/util/logger.js';
+
+async function until<T>(probe: () => Promise<T | undefined>, ms: number, what: string): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+test('a rotated key is announced, accepted by peers, and the ledgers still verify', async (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'weft-rotate-'));
+  const open: WeftNode[] = [];
+  t.after(async () => {
+    for (const n of open.reverse()) await n.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+  const start = async (name: string, bootstrap: string[]) => {
+    const dir = join(root, name);
+    const node = await WeftNode.open(
+      {
+        ...defaultNodeOptions,
+        dataDir: dir,
+        api: { ...defaultNodeOptions.api, port: 0 },
+        p2p: {
+          ...defaultNodeOptions.p2p,
+          enabled: true,
+          listen: ['/ip4/127.0.0.1/tcp/0'],
+          bootstrap,
+          loopbackCluster: true,
+        },
+      },
+      { logger: silentLogger() },
+    );
+    await node.start();
+    open.push(node);
+    return node;
+  };
+  initDataDir(join(root, 'b'), { ...defaultProfile, name: 'B', roles: ['supplier'] });
+  initDataDir(join(root, 'a'), { ...defaultProfile, name: 'A', roles: ['buyer'] });
+  const b = await start('b', []);
+  let a = await start('a', b.p2p?.addresses() ?? []);
+  const firstKey = a.dataDir.keys.keyId;
+  await until(async () => (await b.store.directory.get(a.subscriberId)) ?? undefined, 10_000, 'B to learn A');
+
+  const support = async (node: WeftNode, tx: string) => {
+    const answered = once(node.engine, 'message');
+    await node.engine.request(b.subscriberId, tx, 'support', { support: { ref_id: tx } });
+    await until(
+      async () => ((await node.store.outbox.counts()).pending === 0 ? true : undefined),
+      10_000,
+      'delivery',
+    );
+    await answered;
+  };
+  await support(a, randomUUID());
+
+  await a.close();
+  open.splice(open.indexOf(a), 1);
+  const r = rotateKey(join(root, 'a'));
+  assert.equal(r.subscriberId, a.subscriberId);
+  assert.equal(r.oldKeyId, firstKey);
+  a = await start('a', b.p2p?.addresses() ?? []);
+  assert.equal(a.subscriberId, r.subscriberId, 'the subscriber id stays');
+  assert.equal(a.dataDir.keys.keyId, r.newKeyId);
+  await until(
+    async () => ((await b.store.directory.get(a.subscriberId))?.keyId === r.newKeyId ? true : undefined),
+    10_000,
+    "B's directory to take A's new key",
+  );
+  await support(a, randomUUID());
+
+  const inB = (await b.store.ledger.range(1, 100)).filter((e) => e.direction === 'in');
+  assert.equal(inB.length, 2, 'B accepted messages signed with both keys');
+  for (const n of [a, b]) {
+    const v = await n.ledger.verify();
+    assert.ok(v.ok, `${n.profile.name}: ${JSON.stringify(v)}`);
+  }
+});
