@@ -1,8 +1,11 @@
 /**
  * Delivery throughput between two nodes over loopback HTTP, each node in its own process (one core each).
  *
- *   node --import tsx bench/delivery.ts [--n 20000] [--rounds 3] [--concurrency 64] [--connections 16]
- *                                       [--window 512] [--verify-ledger] [--peer-cpu-prof <dir>]
+ *   node --import tsx bench/delivery.ts [--n 20000] [--rounds 3] [--concurrency 64] [--connections 64]
+ *                                       [--window 128] [--verify-ledger] [--peer-cpu-prof <dir>]
+ *
+ * --concurrency and --connections set both nodes' outbox concurrency and undici connections per
+ * origin (defaults: the node's defaults); --window defaults to twice the concurrency.
  *
  * This process runs the sending node (buyer); bench/delivery-peer.ts runs the receiving node (supplier)
  * in a child process. Each message is a Beckn `support` request in its own transaction, sent through
@@ -13,7 +16,8 @@
  * the receiver answers every request with an `on_support` callback that goes the same way back.
  *
  * Load is closed-loop: at most `window` requests whose callback has not yet come back are in the
- * system, so requests cannot outrun callbacks and the rates are sustainable ones.
+ * system, so requests cannot outrun callbacks and the rates are sustainable ones; the latency is
+ * then about window / rate (Little's law), so it reads together with the window.
  *
  * Per round:
  * - messages_per_s: requests delivered, acknowledged and ledgered on both sides per second (N / time
@@ -56,7 +60,7 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '3' },
     concurrency: { type: 'string', default: String(defaultNodeOptions.outbox.concurrency) },
     connections: { type: 'string', default: String(defaultNodeOptions.http.connectionsPerOrigin) },
-    window: { type: 'string', default: '512' },
+    window: { type: 'string' },
     log: { type: 'string', default: 'warn' },
     'verify-ledger': { type: 'boolean', default: false },
     'peer-cpu-prof': { type: 'string' },
@@ -66,7 +70,7 @@ const n = Number(values.n);
 const rounds = Number(values.rounds);
 const concurrency = Number(values.concurrency);
 const connections = Number(values.connections);
-const window = Number(values.window);
+const window = values.window === undefined ? 2 * concurrency : Number(values.window);
 const level = values.log as 'silent' | 'error' | 'warn';
 for (const [k, v] of Object.entries({ n, rounds, concurrency, connections, window })) {
   if (!Number.isInteger(v) || v < 1) throw new Error(`--${k} must be a positive integer`);

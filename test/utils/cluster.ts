@@ -15,16 +15,19 @@
  * Every node gets its own temporary data dir; closing the node and removing the dir are pushed on a
  * cleanup stack that is drained, last in first out, after the test (`t.after`).
  */
+// libp2p (p2p nodes) needs Promise.withResolvers, which Node 20 lacks: entry points load the polyfill.
+import '../../src/util/compat.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { WeftClient } from '../../src/api/index.js';
 import type { DealEvent } from '../../src/deal/index.js';
+import type { P2pNetworkOptions } from '../../src/network/index.js';
 import { initDataDir } from '../../src/node/data-dir.js';
 import { defaultNodeOptions, WeftNode } from '../../src/node/weft-node.js';
 import type { Action } from '../../src/protocol/actions.js';
-import { defaultProfile, type Role } from '../../src/protocol/profile.js';
+import { defaultProfile, type Profile, type Role } from '../../src/protocol/profile.js';
 import type { CatalogItem } from '../../src/store/index.js';
 import { silentLogger } from '../../src/util/logger.js';
 
@@ -66,6 +69,15 @@ export interface NodeSpec {
   roles: Role[];
   /** Catalogue items a supplier answers search and select from. */
   items?: CatalogItem[];
+  /** Profile fields other than name and roles (region, categories, …); default `defaultProfile`'s. */
+  profile?: Partial<Omit<Profile, 'name' | 'roles'>>;
+  /**
+   * Run the peer-to-peer network, on loopback (127.0.0.1, free port, `loopbackCluster`), with these
+   * options over the defaults. Without it the node runs with the network off.
+   */
+  p2p?: Partial<P2pNetworkOptions>;
+  /** Reopen this data dir (a restart: same key, store and ledger) instead of initialising a fresh one. */
+  dataDir?: string;
 }
 
 /** Every deal event of each node since it started, so a waiter never misses one that came early. */
@@ -73,14 +85,27 @@ const journals = new WeakMap<WeftNode, DealEvent[]>();
 
 /** Initialises a data dir, opens a node on a free loopback port with a silent logger, and starts it. */
 export async function startNode(t: TestContext, spec: NodeSpec): Promise<WeftNode> {
-  const dataDir = join(await tempDir(t, 'weft-node-'), 'data');
-  initDataDir(dataDir, { ...defaultProfile, name: spec.name, roles: spec.roles });
+  const dataDir = spec.dataDir ?? join(await tempDir(t, 'weft-node-'), 'data');
+  if (spec.dataDir === undefined) {
+    initDataDir(dataDir, { ...defaultProfile, ...spec.profile, name: spec.name, roles: spec.roles });
+  }
   const node = await WeftNode.open(
     {
       ...defaultNodeOptions,
       dataDir,
       api: { ...defaultNodeOptions.api, host: '127.0.0.1', port: 0 },
       log: { level: 'silent' },
+      ...(spec.p2p
+        ? {
+            p2p: {
+              ...defaultNodeOptions.p2p,
+              enabled: true,
+              listen: ['/ip4/127.0.0.1/tcp/0'],
+              loopbackCluster: true,
+              ...spec.p2p,
+            },
+          }
+        : {}),
     },
     { logger: silentLogger() },
   );

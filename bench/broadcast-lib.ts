@@ -1,0 +1,459 @@
+/**
+ * Parts of bench/broadcast.ts: an in-process network of real Weft libp2p hosts on `@libp2p/memory`
+ * with a simulated one-way delay per link and byte meters, signed needs, and a plain-flooding
+ * protocol on the same connections for comparison.
+ */
+import { createHash, type KeyObject, randomUUID } from 'node:crypto';
+import { noise } from '@chainsafe/libp2p-noise';
+import { yamux } from '@chainsafe/libp2p-yamux';
+import { privateKeyFromRaw } from '@libp2p/crypto/keys';
+import { gossipsub, type Message, TopicValidatorResult } from '@libp2p/gossipsub';
+import type { RPC } from '@libp2p/gossipsub/message';
+import { createTopicScoreParams } from '@libp2p/gossipsub/score';
+import { identify } from '@libp2p/identify';
+import type { Connection, MultiaddrConnection, PeerId, Stream, Transport, Upgrader } from '@libp2p/interface';
+import { type MemoryTransportComponents, memory } from '@libp2p/memory';
+import { type LengthPrefixedStream, lpStream } from '@libp2p/utils';
+import { createLibp2p } from 'libp2p';
+import {
+  defaultBroadcastOptions,
+  GLOBAL_NEED_TOPIC,
+  type IncomingNeed,
+  NeedBroadcast,
+  needTopic,
+} from '../src/network/p2p/broadcast.js';
+import { defaultP2pOptions, type P2pHost } from '../src/network/p2p/host.js';
+import { PROFILE_TOPIC } from '../src/network/p2p/p2p-network.js';
+import { canonicalBytes } from '../src/protocol/canonical.js';
+import { BECKN_VERSION } from '../src/protocol/context.js';
+import { importPublicKey, type KeyPair, publicKeyFromPeerId } from '../src/protocol/keys.js';
+import { type BecknRequest, validateOutgoing } from '../src/protocol/messages.js';
+import { signBody } from '../src/protocol/signing.js';
+import { systemClock } from '../src/util/clock.js';
+import { silentLogger } from '../src/util/logger.js';
+
+export const REGION = 'de-by';
+export const FLOOD_PROTOCOL = '/weft-bench/flood/1.0.0';
+
+/** Bytes and frames one node has written to the wire (after noise and yamux), and gossipsub RPC contents it has read. */
+export class Meter {
+  wireBytes = 0;
+  wireFrames = 0;
+  rpcs = 0;
+  rpcBytes = 0;
+  /** Bytes of published messages (data) inside RPCs, and how many there were (copies). */
+  dataBytes = 0;
+  dataCopies = 0;
+  /** The rest of the RPC bytes: subscriptions and control. */
+  controlBytes = 0;
+  ihaveIds = 0;
+  iwantIds = 0;
+  idontwantIds = 0;
+  grafts = 0;
+  prunes = 0;
+}
+
+export type MeterTotals = { [K in keyof Meter]: number };
+
+export function sumMeters(meters: Iterable<Meter>): MeterTotals {
+  const t = new Meter();
+  for (const m of meters) for (const k of Object.keys(t) as Array<keyof Meter>) t[k] += m[k];
+  return { ...t };
+}
+
+export function diffTotals(after: MeterTotals, before: MeterTotals): MeterTotals {
+  const d = { ...after };
+  for (const k of Object.keys(d) as Array<keyof Meter>) d[k] -= before[k];
+  return d;
+}
+
+/** What MemoryMultiaddrConnection does that we intercept (protected in its class). */
+interface RawConn {
+  sendData(data: { byteLength: number; subarray(): Uint8Array }): { sentBytes: number; canSendMore: boolean };
+  sendClose(options?: unknown): Promise<void>;
+}
+
+/**
+ * Delays each buffer a connection writes by `latencyMs`, pipelined (a buffer sent at t arrives at
+ * t + latencyMs, in order), and counts it. `@libp2p/memory`'s own `latency` option delays buffers
+ * one after another on the reading side, so a link carries one buffer per `latencyMs`: a bandwidth
+ * cap, not a delay.
+ */
+function delayConnection(maConn: MultiaddrConnection, latencyMs: number, meter: Meter): MultiaddrConnection {
+  const raw = maConn as unknown as RawConn;
+  const sendData = raw.sendData.bind(raw);
+  const sendClose = raw.sendClose.bind(raw);
+  raw.sendData = (data) => {
+    const bytes = data.subarray(); // a copy: the caller's list is reused
+    meter.wireBytes += bytes.byteLength;
+    meter.wireFrames++;
+    setTimeout(() => {
+      try {
+        sendData(bytes);
+      } catch {
+        // the link was closed meanwhile: the buffer is lost, as on a real link
+      }
+    }, latencyMs);
+    return { sentBytes: bytes.byteLength, canSendMore: true };
+  };
+  raw.sendClose = async (options) => {
+    await new Promise((r) => setTimeout(r, latencyMs + 1)); // after the buffers still in flight
+    return sendClose(options);
+  };
+  return maConn;
+}
+
+function delayUpgrader(upgrader: Upgrader, latencyMs: number, meter: Meter): Upgrader {
+  return new Proxy(upgrader, {
+    get(target, prop, receiver) {
+      if (prop === 'upgradeOutbound' || prop === 'upgradeInbound') {
+        const fn = target[prop] as (c: MultiaddrConnection, o: unknown) => Promise<unknown>;
+        return (c: MultiaddrConnection, o: unknown) =>
+          fn.call(target, delayConnection(c, latencyMs, meter), o);
+      }
+      const v = Reflect.get(target, prop, receiver);
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+  });
+}
+
+/** `@libp2p/memory` with every buffer a node writes delayed by `latencyMs` and counted on its meter. */
+export function delayedMemory(latencyMs: number, meter: Meter) {
+  const factory = memory();
+  return (components: MemoryTransportComponents): Transport => {
+    const t = factory(components);
+    const dial = t.dial.bind(t);
+    const createListener = t.createListener.bind(t);
+    t.dial = (ma, options) =>
+      dial(ma, { ...options, upgrader: delayUpgrader(options.upgrader, latencyMs, meter) });
+    t.createListener = (options) =>
+      createListener({ ...options, upgrader: delayUpgrader(options.upgrader, latencyMs, meter) });
+    return t;
+  };
+}
+
+/** Protobuf length of a length-delimited field: tag, varint length, bytes. */
+function fieldLength(n: number | undefined): number {
+  if (n === undefined) return 0;
+  let v = 1;
+  for (let x = n; x >= 0x80; x >>>= 7) v++;
+  return 1 + v + n;
+}
+
+/** Counts what each gossipsub RPC a node receives holds: copies and bytes of data, and control. */
+function meterRpcs(host: P2pHost, meter: Meter): void {
+  const ps = host.services.pubsub as unknown as { decodeRpc(bytes: Uint8Array): RPC };
+  const decode = ps.decodeRpc.bind(ps);
+  ps.decodeRpc = (bytes) => {
+    const rpc = decode(bytes);
+    meter.rpcs++;
+    meter.rpcBytes += bytes.length;
+    let data = 0;
+    for (const m of rpc.messages) {
+      data += fieldLength(
+        fieldLength(m.from?.length) +
+          fieldLength(m.data?.length) +
+          fieldLength(m.seqno?.length) +
+          fieldLength(Buffer.byteLength(m.topic)) +
+          fieldLength(m.signature?.length) +
+          fieldLength(m.key?.length),
+      );
+      meter.dataCopies++;
+    }
+    meter.dataBytes += data;
+    meter.controlBytes += bytes.length - data;
+    const c = rpc.control;
+    if (c) {
+      for (const x of c.ihave) meter.ihaveIds += x.messageIDs.length;
+      for (const x of c.iwant) meter.iwantIds += x.messageIDs.length;
+      for (const x of c.idontwant) meter.idontwantIds += x.messageIDs.length;
+      meter.grafts += c.graft.length;
+      meter.prunes += c.prune.length;
+    }
+    return rpc;
+  };
+}
+
+/**
+ * The same settings as createP2pHost (src/network/p2p/host.ts) with `loopbackCluster: true`, on the
+ * delayed memory transport instead of TCP. Kept in step with host.ts by hand: createP2pHost takes no
+ * transport.
+ */
+function scoredTopic() {
+  return createTopicScoreParams({
+    topicWeight: 1,
+    timeInMeshWeight: 0.01,
+    timeInMeshQuantum: 1000,
+    timeInMeshCap: 100,
+    firstMessageDeliveriesWeight: 1,
+    firstMessageDeliveriesDecay: 0.5,
+    firstMessageDeliveriesCap: 20,
+    meshMessageDeliveriesWeight: 0,
+    meshFailurePenaltyWeight: 0,
+    invalidMessageDeliveriesWeight: -100,
+    invalidMessageDeliveriesDecay: 0.5,
+  });
+}
+
+export async function createBenchHost(keys: KeyPair, listen: string, latencyMs: number, meter: Meter) {
+  const scoredTopics = [needTopic(REGION), GLOBAL_NEED_TOPIC, PROFILE_TOPIC];
+  const host: P2pHost = await createLibp2p({
+    privateKey: privateKeyFromRaw(Buffer.concat([keys.seed, keys.publicKeyRaw])),
+    start: false,
+    addresses: { listen: [listen] },
+    transports: [delayedMemory(latencyMs, meter)],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    peerDiscovery: [],
+    connectionManager: { inboundConnectionThreshold: 10_000, maxIncomingPendingConnections: 1_000 },
+    services: {
+      identify: identify(),
+      pubsub: gossipsub({
+        emitSelf: false,
+        allowPublishToZeroTopicPeers: true,
+        floodPublish: true,
+        maxInboundDataLength: defaultP2pOptions.maxMessageBytes,
+        scoreParams: {
+          IPColocationFactorWeight: 0,
+          topics: Object.fromEntries(scoredTopics.map((t) => [t, scoredTopic()])),
+        },
+      }),
+    },
+  });
+  meterRpcs(host, meter);
+  return host;
+}
+
+/** Key lookup as P2pNetwork does it: the key id is a self-certifying peer id. */
+export function keyLookup(): (keyId: string) => KeyObject | undefined {
+  const cache = new Map<string, KeyObject>();
+  return (keyId) => {
+    let k = cache.get(keyId);
+    if (!k) {
+      const raw = publicKeyFromPeerId(keyId);
+      if (!raw) return undefined;
+      k = importPublicKey(raw);
+      cache.set(keyId, k);
+    }
+    return k;
+  };
+}
+
+/** A node as P2pNetwork.start builds it: host, profile topic subscription, need broadcast on its region. */
+export interface BenchNode {
+  index: number;
+  keys: KeyPair;
+  host: P2pHost;
+  meter: Meter;
+  broadcast: NeedBroadcast;
+  /** message_id → performance.now() when the need was accepted here (gossipsub or flooding). */
+  arrivals: Map<string, number>;
+  /** Records that a need was accepted here. */
+  arrive(messageId: string): void;
+}
+
+export async function startBenchNode(
+  index: number,
+  keys: KeyPair,
+  latencyMs: number,
+  onArrival: (messageId: string) => void,
+): Promise<BenchNode> {
+  const meter = new Meter();
+  const host = await createBenchHost(keys, `/memory/weft-${index}`, latencyMs, meter);
+  await host.start();
+  const arrivals = new Map<string, number>();
+  const arrive = (messageId: string) => {
+    if (arrivals.has(messageId)) return;
+    arrivals.set(messageId, performance.now());
+    onArrival(messageId);
+  };
+  const pubsub = host.services.pubsub;
+  pubsub.topicValidators.set(PROFILE_TOPIC, () => TopicValidatorResult.Ignore);
+  pubsub.subscribe(PROFILE_TOPIC);
+  const broadcast = new NeedBroadcast(defaultBroadcastOptions, {
+    host,
+    clock: systemClock,
+    logger: silentLogger(),
+    keyFor: keyLookup(),
+    onNeed: (need: IncomingNeed) => arrive(need.request.context.message_id),
+  });
+  broadcast.start(REGION);
+  return { index, keys, host, meter, broadcast, arrivals, arrive };
+}
+
+/** A broadcast `search`, built and signed as Sender.signBroadcast does (no bpp), or addressed to one supplier as over HTTP. */
+export function signNeed(
+  buyer: KeyPair,
+  n: number,
+  to?: { id: string; uri: string },
+): { messageId: string; body: Buffer; authorization: string } {
+  const nowMs = Date.now();
+  const ttlSec = 120;
+  const messageId = randomUUID();
+  const request = {
+    context: {
+      domain: 'weft:manufacturing',
+      location: { country: { code: 'DEU' }, city: { code: 'std:089' } },
+      action: 'search',
+      version: BECKN_VERSION,
+      bap_id: buyer.keyId,
+      bap_uri: 'https://buyer.example.net/beckn',
+      ...(to ? { bpp_id: to.id, bpp_uri: to.uri } : {}),
+      transaction_id: randomUUID(),
+      message_id: messageId,
+      timestamp: new Date(nowMs).toISOString(),
+      ttl: `PT${ttlSec}S`,
+    },
+    message: {
+      intent: {
+        category: { id: 'cnc-milling' },
+        item: {
+          descriptor: { name: `Aluminium bracket 6061-T6, 120x80x6 mm, anodised black (lot ${n})` },
+          quantity: { selected: { count: 500 } },
+        },
+        fulfillment: {
+          stops: [{ type: 'end', location: { gps: '48.1351,11.5820', area_code: '80331' } }],
+        },
+      },
+    },
+  } as unknown as BecknRequest;
+  validateOutgoing(request);
+  const body = canonicalBytes(request);
+  const created = Math.floor(nowMs / 1000);
+  const { authorization } = signBody(body, {
+    subscriberId: buyer.keyId,
+    uniqueKeyId: buyer.keyId,
+    privateKey: buyer.privateKey,
+    created,
+    expires: created + ttlSec,
+  });
+  return { messageId, body, authorization };
+}
+
+/** Bytes of the HTTP/1.1 request that carries a signed body to one supplier (TCP/TLS not counted). */
+export function httpRequestBytes(body: Buffer, authorization: string): number {
+  const head =
+    'POST /beckn/search HTTP/1.1\r\nhost: supplier-000.example.net\r\ncontent-type: application/json\r\n' +
+    `content-length: ${body.length}\r\nauthorization: ${authorization}\r\n\r\n`;
+  return Buffer.byteLength(head) + body.length;
+}
+
+/** Counters of the flooding protocol across all nodes. */
+export interface FloodCounters {
+  copies: number;
+  bytes: number;
+}
+
+/**
+ * Plain flooding on a node's existing connections: a message first seen here is validated by a
+ * NeedBroadcast of its own (the node's validation: signature, schema, expiry, duplicates, rate) and
+ * then sent to every neighbour but the one it came from. Duplicates are dropped by hash before
+ * validation, as gossipsub drops them by message id.
+ */
+export class FloodNode {
+  private readonly seen = new Set<string>();
+  private readonly out = new Map<string, LengthPrefixedStream<Stream>>();
+  private readonly validate: (peer: PeerId, msg: Message) => TopicValidatorResult;
+
+  constructor(
+    private readonly node: BenchNode,
+    private readonly counters: FloodCounters,
+  ) {
+    const validators = new Map<string, (peer: PeerId, msg: Message) => TopicValidatorResult>();
+    const fakeHost = {
+      services: { pubsub: { topicValidators: validators, subscribe() {}, unsubscribe() {} } },
+    } as unknown as P2pHost;
+    new NeedBroadcast(defaultBroadcastOptions, {
+      host: fakeHost,
+      clock: systemClock,
+      logger: silentLogger(),
+      keyFor: keyLookup(),
+      onNeed: (need) => node.arrive(need.request.context.message_id),
+    }).start(REGION);
+    const v = validators.get(needTopic(REGION));
+    if (!v) throw new Error('NeedBroadcast registered no validator');
+    this.validate = v;
+  }
+
+  async start(): Promise<void> {
+    await this.node.host.handle(FLOOD_PROTOCOL, (stream, connection) => void this.read(stream, connection), {
+      maxInboundStreams: 256,
+    });
+  }
+
+  /** Opens one outbound stream to each connected peer. */
+  async connect(): Promise<void> {
+    const peers = new Map<string, PeerId>();
+    for (const c of this.node.host.getConnections()) peers.set(c.remotePeer.toString(), c.remotePeer);
+    await Promise.all(
+      [...peers].map(async ([id, peer]) => {
+        try {
+          const s = await this.node.host.dialProtocol(peer, FLOOD_PROTOCOL, {
+            signal: AbortSignal.timeout(20_000),
+          });
+          this.out.set(id, lpStream(s));
+        } catch {
+          // a peer we cannot open a stream to is not a neighbour for flooding
+        }
+      }),
+    );
+  }
+
+  get degree(): number {
+    return this.out.size;
+  }
+
+  publish(data: Uint8Array): void {
+    this.seen.add(hash(data));
+    this.forward(data, undefined);
+  }
+
+  private async read(stream: Stream, connection: Connection): Promise<void> {
+    const lp = lpStream(stream, { maxDataLength: defaultBroadcastOptions.maxMessageBytes });
+    const from = connection.remotePeer;
+    try {
+      for (;;) {
+        const data = (await lp.read()).subarray();
+        this.counters.copies++;
+        this.counters.bytes += data.length;
+        const h = hash(data);
+        if (this.seen.has(h)) continue;
+        this.seen.add(h);
+        const r = this.validate(from, { type: 'unsigned', topic: needTopic(REGION), data });
+        if (r === TopicValidatorResult.Accept) this.forward(data, from.toString());
+      }
+    } catch {
+      // the stream ended
+    }
+  }
+
+  private forward(data: Uint8Array, except: string | undefined): void {
+    for (const [id, lp] of this.out) {
+      if (id !== except) void lp.write(data).catch(() => {});
+    }
+  }
+}
+
+function hash(data: Uint8Array): string {
+  return createHash('sha256').update(data).digest('base64');
+}
+
+/** Deterministic random numbers (mulberry32), so a run's topology can be repeated. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function quantile(xs: number[], q: number): number {
+  if (xs.length === 0) return Number.NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))]!;
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
