@@ -195,13 +195,21 @@ function scoredTopic() {
   });
 }
 
-export async function createBenchHost(keys: KeyPair, listen: string, latencyMs: number, meter: Meter) {
+export interface BenchHostOptions {
+  /** One-way delay of every buffer on every link, milliseconds. */
+  latencyMs: number;
+  /** libp2p's connection monitor (a ping stream per connection every 10 s; on in the node). */
+  connectionMonitor: boolean;
+}
+
+export async function createBenchHost(keys: KeyPair, listen: string, opts: BenchHostOptions, meter: Meter) {
   const scoredTopics = [needTopic(REGION), GLOBAL_NEED_TOPIC, PROFILE_TOPIC];
   const host: P2pHost = await createLibp2p({
     privateKey: privateKeyFromRaw(Buffer.concat([keys.seed, keys.publicKeyRaw])),
     start: false,
     addresses: { listen: [listen] },
-    transports: [delayedMemory(latencyMs, meter)],
+    transports: [delayedMemory(opts.latencyMs, meter)],
+    connectionMonitor: { enabled: opts.connectionMonitor },
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     peerDiscovery: [],
@@ -255,11 +263,11 @@ export interface BenchNode {
 export async function startBenchNode(
   index: number,
   keys: KeyPair,
-  latencyMs: number,
+  opts: BenchHostOptions,
   onArrival: (messageId: string) => void,
 ): Promise<BenchNode> {
   const meter = new Meter();
-  const host = await createBenchHost(keys, `/memory/weft-${index}`, latencyMs, meter);
+  const host = await createBenchHost(keys, `/memory/weft-${index}`, opts, meter);
   await host.start();
   const arrivals = new Map<string, number>();
   const arrive = (messageId: string) => {

@@ -9,7 +9,7 @@ import { WeftClient } from '../api/index.js';
 import { verifyBundle } from '../ledger/index.js';
 import { PeerDirectory } from '../network/index.js';
 import { API_URL_FILE, type DataDir, initDataDir, loadDataDir, rotateKey } from '../node/data-dir.js';
-import { defaultNodeOptions, WeftNode } from '../node/weft-node.js';
+import { defaultDaemonOptions, defaultNodeOptions, WeftNode } from '../node/weft-node.js';
 import type { NodeRecord } from '../protocol/node-record.js';
 import { defaultProfile, type Profile, type Role } from '../protocol/profile.js';
 import { defaultSqliteStoreOptions, SqliteStore } from '../store/index.js';
@@ -68,11 +68,12 @@ Options (defaults in brackets):
   --log.level LEVEL           silent|error|warn|info|debug [info]
 
 Peer-to-peer network (needs broadcast in the region, signed node directory):
-  --p2p.enabled true|false    run it [false]
+  --p2p.enabled true|false    run it [true]
   --p2p.listen ADDRS          comma-separated multiaddrs [/ip4/0.0.0.0/tcp/7401]
   --p2p.bootstrap ADDRS       comma-separated multiaddrs ending in /p2p/<peer id> (any ordinary node)
   --p2p.loopbackCluster true  many nodes on one host (tests, demo): no same-IP penalty [false]
   --p2p.republishMs N         how often the node's signed record is republished [60000]
+  --p2p.publishCatalog true   publish a signed summary of the catalogue for public indexers [false]
   --indexer                   also run as a public indexer (directory and public catalogues only)`,
   peers: `Usage:
   weft peers add --subscriber-id ID --key PUBLIC_KEY_BASE64 --uri URL [--key-id ID] [--name NAME]
@@ -199,7 +200,7 @@ A partner trusts this node with:
 
 async function cmdStart(args: ParsedArgs): Promise<number> {
   const opts = applyDotted(
-    { ...defaultNodeOptions, dataDir: dataDirOf(args), indexer: bool(args, 'indexer') },
+    { ...defaultDaemonOptions, dataDir: dataDirOf(args), indexer: bool(args, 'indexer') },
     args,
     ['api', 'inbox', 'outbox', 'sender', 'http', 'log', 'p2p'],
   );

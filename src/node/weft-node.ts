@@ -66,6 +66,15 @@ export const defaultNodeOptions: Omit<NodeOptions, 'dataDir'> = {
   log: { level: 'info' },
 };
 
+/**
+ * What `weft start` runs: the node with the peer-to-peer network on (TCP 7401). Embedders and tests
+ * start from `defaultNodeOptions` (network off, nothing listening but the API) and opt in.
+ */
+export const defaultDaemonOptions: Omit<NodeOptions, 'dataDir'> = {
+  ...defaultNodeOptions,
+  p2p: { ...defaultNodeOptions.p2p, enabled: true },
+};
+
 export interface NodeDeps {
   clock?: Clock;
   logger?: Logger;

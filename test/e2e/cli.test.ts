@@ -152,12 +152,14 @@ describe('weft CLI', { concurrency: true }, () => {
       weft(['catalog', 'list', '--data', dir, '--json']),
     ]);
     assert.equal(list.code, 0, show(list));
-    const peers = JSON.parse(list.stdout) as {
-      subscriberId: string;
-      keyId: string;
-      publicKey: string;
-      name: string;
-    }[];
+    const view = JSON.parse(list.stdout) as {
+      trusted: { subscriberId: string; keyId: string; publicKey: string; name: string }[];
+      directory: unknown[];
+      live: unknown;
+    };
+    const peers = view.trusted;
+    assert.deepEqual(view.directory, [], 'no directory records without the network');
+    assert.equal(view.live ?? null, null, 'no live view: the node is not running');
     assert.deepEqual(
       peers.map((p) => [p.subscriberId, p.keyId, p.publicKey, p.name]),
       [[partner.keyId, partner.keyId, partner.publicKeyRaw.toString('base64'), 'Partner']],
@@ -180,7 +182,17 @@ describe('weft CLI', { concurrency: true }, () => {
     initDataDir(dir, defaultProfile);
 
     const release = await slot();
-    const child = launch(['start', '--data', dir, '--api.port', '0', '--log.level', 'silent']);
+    const child = launch([
+      'start',
+      '--data',
+      dir,
+      '--api.port',
+      '0',
+      '--p2p.listen',
+      '/ip4/127.0.0.1/tcp/0',
+      '--log.level',
+      'silent',
+    ]);
     child.once('exit', release);
     onCleanup(t, () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
