@@ -29,6 +29,7 @@ export {
   GENESIS_HASH,
   Ledger,
   type LedgerDeps,
+  type LedgerEffect,
   type LedgerOptions,
   MAX_BUNDLE_BODY_BYTES,
   MAX_BUNDLE_ENTRIES,

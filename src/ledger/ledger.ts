@@ -228,7 +228,22 @@ export function receiptJson(r: Receipt): string {
 // A peer-id key cache larger than this is dropped and rebuilt; it only saves re-importing keys.
 const MAX_CACHED_KEYS = 10_000;
 
+/** What writing an entry also does: nothing, record the message in the inbox, or mark an outbox message delivered. */
+export type LedgerEffect =
+  | { effect: 'none' }
+  | { effect: 'accept' }
+  | { effect: 'delivered'; outboxId: number };
+
+interface PendingWrite {
+  input: RecordInput;
+  effect: LedgerEffect;
+  resolve(e: LedgerEntry | undefined): void;
+  reject(e: unknown): void;
+}
+
 export class Ledger {
+  private readonly pending: PendingWrite[] = [];
+  private flushQueued = false;
   private head: Head | undefined;
   private headKnown = false;
   private tail: Promise<unknown> = Promise.resolve();
@@ -263,6 +278,82 @@ export class Ledger {
    */
   record(input: RecordInput, commit?: Commit): Promise<LedgerEntry | undefined> {
     return this.serialise(() => this.append(input, commit ?? ((e) => this.deps.store.ledger.append(e))));
+  }
+
+  /**
+   * Group commit: like `record`, but the entry's effect is described rather than run, so that
+   * entries arriving while a write is under way are written together in one store transaction (one
+   * commit for many messages, as databases do for their logs). Returns the entry, or undefined when
+   * the message was already in the inbox (a duplicate). Order is kept: entries get their sequence
+   * numbers in the order `write` was called.
+   */
+  write(input: RecordInput, effect: LedgerEffect): Promise<LedgerEntry | undefined> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ input, effect, resolve, reject });
+      if (!this.flushQueued) {
+        this.flushQueued = true;
+        void this.serialise(() => this.flush());
+      }
+    });
+  }
+
+  private async flush(): Promise<void> {
+    this.flushQueued = false;
+    const items = this.pending.splice(0);
+    if (items.length === 0) return;
+    if (!this.headKnown) await this.loadHead();
+    const start = this.head;
+    const built: Array<{ item: PendingWrite; entry: LedgerEntry }> = [];
+    for (const item of items) {
+      try {
+        const entry = this.build(item.input);
+        this.head = { seq: entry.seq, hash: entry.hash };
+        built.push({ item, entry });
+      } catch (e) {
+        item.reject(e);
+      }
+    }
+    if (built.length === 0) return;
+    try {
+      await this.deps.store.ledger.appendBatch(built.map(({ item, entry }) => ({ entry, ...item.effect })));
+    } catch (e) {
+      this.head = start;
+      if (!(e instanceof WeftError && e.code === 'CONFLICT')) {
+        this.headKnown = false;
+        await this.loadHead().catch(() => undefined);
+        for (const b of built) b.item.reject(e);
+        return;
+      }
+      // One of them conflicts (a duplicate, rare): write them one by one so the others still land.
+      for (const { item } of built) {
+        try {
+          item.resolve(await this.append(item.input, this.commitFor(item.effect)));
+        } catch (err) {
+          item.reject(err);
+        }
+      }
+      return;
+    }
+    for (const { item, entry } of built) item.resolve(entry);
+  }
+
+  private commitFor(effect: LedgerEffect): Commit {
+    const { store } = this.deps;
+    switch (effect.effect) {
+      case 'accept':
+        return (e) => store.inbox.accept(e);
+      case 'delivered':
+        return async (e) => {
+          await store.outbox.delivered(effect.outboxId, e);
+          return true;
+        };
+      case 'none':
+        return (e) => store.ledger.append(e);
+      default: {
+        const never: never = effect;
+        return never;
+      }
+    }
   }
 
   /**

@@ -241,7 +241,7 @@ export class Inbox {
         },
         this.deps.keys.privateKey,
       );
-      const entry = await this.deps.ledger.record(
+      const entry = await this.deps.ledger.write(
         {
           direction: 'in',
           counterparty: sender,
@@ -253,7 +253,7 @@ export class Inbox {
           receipt,
           bodyDigest: digest,
         },
-        (e) => this.deps.store.inbox.accept(e),
+        { effect: 'accept' },
       );
       if (!entry) {
         const again = await this.deps.store.ledger.findMessage('in', ctx.message_id, action, sender);

@@ -247,7 +247,7 @@ export class Outbox extends EventEmitter {
     }
     if (outcome.kind === 'delivered') {
       const receipt = outcome.receipt;
-      const entry = await this.deps.ledger.record(
+      const entry = await this.deps.ledger.write(
         {
           direction: 'out',
           counterparty: m.recipient,
@@ -260,7 +260,7 @@ export class Outbox extends EventEmitter {
           // checkReceipt found it to be the body's digest.
           bodyDigest: receipt.digest,
         },
-        (e) => store.outbox.delivered(m.id, e),
+        { effect: 'delivered', outboxId: m.id },
       );
       metrics.messagesOut.inc({ action: m.action, result: 'delivered' });
       metrics.deliverySeconds.observe({ action: m.action }, (clock.now() - m.createdAt) / 1000);

@@ -18,6 +18,7 @@ import type {
   InboxMessage,
   InboxState,
   LedgerEntry,
+  LedgerWrite,
   OutboxCounts,
   OutboxMessage,
   OutboxState,
@@ -156,6 +157,10 @@ export class SqliteStore implements Store {
   readonly publicCatalogs: Store['publicCatalogs'];
 
   private readonly db: Db;
+  /** Set once the statements it uses are prepared (below the ledger's). */
+  private ledgerBatch: (writes: LedgerWrite[]) => void = () => {
+    throw new Error('not ready');
+  };
 
   /**
    * Opens (creating if need be) and migrates the database. Throws `CONFIG` if the file cannot be
@@ -281,6 +286,7 @@ export class SqliteStore implements Store {
     };
 
     this.ledger = {
+      appendBatch: async (writes) => this.ledgerBatch(writes),
       async head() {
         const row = ledgerHead.get();
         return row && toEntry(row);
@@ -371,6 +377,28 @@ export class SqliteStore implements Store {
       append(e);
       outboxDelivered.run(e.seq, id);
     });
+
+    const batch = db.transaction((writes: LedgerWrite[]): void => {
+      for (const w of writes) {
+        const e = w.entry;
+        if (w.effect === 'accept') {
+          if (inboxExists.get(e.messageId, e.action, e.counterparty) !== undefined) {
+            throw new WeftError('CONFLICT', `message ${e.messageId} (${e.action}) is already in the inbox`);
+          }
+          append(e);
+          inboxInsert.run(e.seq, e.messageId, e.action, e.counterparty);
+        } else if (w.effect === 'delivered') {
+          if (outboxState.get(w.outboxId)?.state !== 'pending') {
+            throw new WeftError('CONFLICT', `outbox message ${w.outboxId} is not pending`);
+          }
+          append(e);
+          outboxDelivered.run(e.seq, w.outboxId);
+        } else {
+          append(e);
+        }
+      }
+    });
+    this.ledgerBatch = (writes) => batch.immediate(writes);
 
     this.outbox = {
       async enqueue(m) {

@@ -132,6 +132,12 @@ export interface OutboxCounts {
   rejected: number;
 }
 
+/** One ledger entry to write with its effect on the inbox or outbox (see `Store.ledger.appendBatch`). */
+export type LedgerWrite =
+  | { entry: LedgerEntry; effect: 'none' }
+  | { entry: LedgerEntry; effect: 'accept' }
+  | { entry: LedgerEntry; effect: 'delivered'; outboxId: number };
+
 export interface Store {
   readonly peers: {
     put(peer: PeerRecord): Promise<void>;
@@ -145,6 +151,13 @@ export interface Store {
     head(): Promise<LedgerEntry | undefined>;
     /** Appends one entry; `entry.seq` must be head.seq + 1 (a unique constraint guards it). */
     append(entry: LedgerEntry): Promise<void>;
+    /**
+     * Group commit: writes consecutive entries, each with its effect (`accept`: also record it in the
+     * inbox; `delivered`: also mark that outbox message delivered), in one transaction. All or
+     * nothing: a message already in the inbox, or an outbox message no longer pending, fails the
+     * whole batch with CONFLICT and nothing is written.
+     */
+    appendBatch(writes: LedgerWrite[]): Promise<void>;
     /** Entries with seq in [fromSeq, fromSeq + limit), in order. */
     range(fromSeq: number, limit: number): Promise<LedgerEntry[]>;
     byTransaction(transactionId: string): Promise<LedgerEntry[]>;

@@ -42,6 +42,8 @@ export const ERROR_CODES = {
   BAD_REQUEST: 'the request is malformed',
   /** The message is addressed to another node. */
   WRONG_RECIPIENT: 'the message is addressed to another node',
+  /** A group of writes could not be applied as a whole (one of them conflicts); nothing was written. */
+  CONFLICT: 'the writes conflict with what is stored',
   /** The ledger does not verify; `details.seq` names the first bad entry. */
   LEDGER_BROKEN: 'the ledger does not verify',
   /** A delivery attempt failed (network error, NACK, bad receipt). */

@@ -422,6 +422,34 @@ export function storeContract(name: string, make: () => Promise<Store>): void {
       });
     });
 
+    describe('ledger group commit', () => {
+      it('writes entries with their inbox and outbox effects in one go', async () => {
+        const id = await store.outbox.enqueue(outMessage('gc-1'));
+        await store.ledger.appendBatch([
+          { entry: entry(1, { messageId: 'gc-in' }), effect: 'accept' },
+          { entry: entry(2, { direction: 'out', messageId: 'gc-1' }), effect: 'delivered', outboxId: id },
+          { entry: entry(3), effect: 'none' },
+        ]);
+        assert.equal(await store.ledger.count(), 3);
+        assert.deepEqual(
+          (await store.inbox.unprocessed(10)).map((m) => m.seq),
+          [1],
+        );
+        assert.equal((await store.outbox.get(id))?.state, 'delivered');
+      });
+      it('is all or nothing: a duplicate in the inbox fails the batch with CONFLICT', async () => {
+        await store.ledger.appendBatch([{ entry: entry(1, { messageId: 'dup' }), effect: 'accept' }]);
+        await assert.rejects(
+          store.ledger.appendBatch([
+            { entry: entry(2, { messageId: 'fresh' }), effect: 'accept' },
+            { entry: entry(3, { messageId: 'dup' }), effect: 'accept' },
+          ]),
+          (e) => isWeftError(e, 'CONFLICT'),
+        );
+        assert.equal(await store.ledger.count(), 1, 'nothing of the failed batch was written');
+      });
+    });
+
     describe('public catalogues', () => {
       it('keeps the newest valid summary per supplier and prunes expired ones', async () => {
         const rec = (id: string, version: number, expires: number) => ({

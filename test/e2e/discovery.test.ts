@@ -207,7 +207,14 @@ function linkState(c: Cluster, node: WeftNode, topic: string): string {
       const inTheirMesh = meshOf(o, topic).includes(node.subscriberId);
       const inMine = meshOf(node, topic).includes(o.subscriberId);
       const gossip = gossipPeers(o).includes(node.subscriberId);
-      return `${o.profile.name}: in its mesh ${inTheirMesh}, in mine ${inMine}, its gossip peer ${gossip}, score there ${scoreOf(o, node)?.toFixed(1)}, here ${scoreOf(node, o)?.toFixed(1)}`;
+      // biome-ignore lint/suspicious/noExplicitAny: DEBUG
+      const ps = p2pOf(o).libp2p.services.pubsub as any;
+      const out = ps.streamsOutbound?.get(node.subscriberId);
+      const conns = p2pOf(o)
+        .libp2p.getConnections()
+        .filter((x) => x.remotePeer.toString() === node.subscriberId);
+      const dbg = `conns ${conns.map((x) => `${x.direction}/${x.status}`)}, out ${out ? `${out.rawStream?.status}/${out.rawStream?.writeStatus}` : 'none'}, in ${ps.streamsInbound?.has(node.subscriberId)}`;
+      return `${o.profile.name}: ${dbg}, in its mesh ${inTheirMesh}, in mine ${inMine}, its gossip peer ${gossip}, score there ${scoreOf(o, node)?.toFixed(1)}, here ${scoreOf(node, o)?.toFixed(1)}`;
     })
     .join('; ');
 }

@@ -15,8 +15,6 @@
  * Every node gets its own temporary data dir; closing the node and removing the dir are pushed on a
  * cleanup stack that is drained, last in first out, after the test (`t.after`).
  */
-// libp2p (p2p nodes) needs Promise.withResolvers, which Node 20 lacks: entry points load the polyfill.
-import '../../src/util/compat.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

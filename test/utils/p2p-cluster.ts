@@ -190,7 +190,16 @@ export async function meshed(
           .filter((tp) => !ready(n, tp, nodes))
           .map((tp) => `${n.profile.name}@${tp}`),
       );
-      return `${missing.length} not ready: ${missing.slice(0, 10).join(', ')}`;
+      const name = new Map(nodes.map((n) => [n.subscriberId, n.profile.name]));
+      const links = nodes
+        .filter((n) => topics(n).some((tp) => !ready(n, tp, nodes)))
+        .slice(0, 5)
+        .map((n) => {
+          const peers = p2pRunning(n) ? connectedPeers(n).map((p) => name.get(p) ?? p.slice(-6)) : [];
+          const gossip = p2pRunning(n) ? gossipPeers(n).map((p) => name.get(p) ?? p.slice(-6)) : [];
+          return `${n.profile.name} connected to [${peers}], gossips with [${gossip}]`;
+        });
+      return `${missing.length} not ready: ${missing.slice(0, 10).join(', ')}; ${links.join('; ')}`;
     },
     ms,
   );

@@ -11,6 +11,7 @@
 import type { KeyObject } from 'node:crypto';
 import { TopicValidatorResult } from '@libp2p/gossipsub';
 import type { PeerId } from '@libp2p/interface';
+import { peerIdFromString } from '@libp2p/peer-id';
 import { lpStream } from '@libp2p/utils';
 import { canonicalJson } from '../../protocol/canonical.js';
 import {
@@ -45,6 +46,8 @@ export const DIRECTORY_PROTOCOL = '/weft/directory/1.0.0';
 /** Records sent in one directory answer, and its size limit. */
 const MAX_SYNC_RECORDS = 10_000;
 const MAX_SYNC_BYTES = 8 * 1024 * 1024;
+/** How often a node dials the bootstrap peers it is not connected to. */
+const BOOTSTRAP_REDIAL_MS = 5_000;
 
 export interface P2pNetworkOptions extends P2pOptions {
   /** How often a node republishes its record, milliseconds. */
@@ -78,6 +81,7 @@ export class P2pNetwork {
   private host: P2pHost | undefined;
   private broadcast: NeedBroadcast | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private redialTimer: NodeJS.Timeout | undefined;
   private readonly keyCache = new Map<string, KeyObject>();
   private version = 0;
 
@@ -137,14 +141,38 @@ export class P2pNetwork {
     await this.publishRecord();
     this.timer = setInterval(() => void this.publishRecord(), this.opts.republishMs);
     this.timer.unref();
+    // The bootstrap module dials its list once, at start. A dial that fails (the peer is down, or a
+    // handshake times out under load: 8 of 18 nodes were left with no connection at all in
+    // test/e2e/discovery.test.ts) is never retried, and nothing else would connect this node.
+    this.redialTimer = setInterval(() => this.redialBootstrap(), BOOTSTRAP_REDIAL_MS);
+    this.redialTimer.unref();
     this.deps.logger.info({ addrs: this.addresses() }, 'peer-to-peer network started');
   }
 
   async stop(): Promise<void> {
     clearInterval(this.timer);
+    clearInterval(this.redialTimer);
     this.broadcast?.stop();
     await this.host?.stop();
     this.host = undefined;
+  }
+
+  /** Dials each bootstrap peer this node has no connection to (the bootstrap module put its addresses in the peer store). */
+  private redialBootstrap(): void {
+    const host = this.host;
+    if (!host) return;
+    for (const addr of this.opts.bootstrap) {
+      let peer: PeerId;
+      try {
+        peer = peerIdFromString(addr.split('/p2p/').pop() ?? '');
+      } catch {
+        continue;
+      }
+      if (peer.equals(host.peerId) || host.getConnections(peer).length > 0) continue;
+      host
+        .dial(peer, { signal: AbortSignal.timeout(BOOTSTRAP_REDIAL_MS * 2) })
+        .catch((e) => this.deps.logger.debug({ err: e, addr }, 'bootstrap dial failed'));
+    }
   }
 
   /** Publishes a signed search on the region's topic, or the cross-region one; returns the peers it went to. */

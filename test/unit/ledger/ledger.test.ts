@@ -616,3 +616,46 @@ describe('Ledger: bundles', () => {
     assert.equal(((r) => !r.ok && r.check)(verifyBundle(withProto)), 'exporter');
   });
 });
+
+describe('Ledger.write (group commit)', () => {
+  it('writes concurrent messages in order, gap-free, fewer commits than messages, and verifies', async () => {
+    const { ledger, store } = setup();
+    await ledger.init();
+    let batches = 0;
+    const appendBatch = store.ledger.appendBatch.bind(store.ledger);
+    (store.ledger as { appendBatch: typeof appendBatch }).appendBatch = async (w) => {
+      batches++;
+      return appendBatch(w);
+    };
+    const inputs = Array.from({ length: 50 }, (_, i) => message(i % 2 === 0 ? 'in' : 'out'));
+    const entries = await Promise.all(
+      inputs.map((m) => ledger.write(m, { effect: m.direction === 'in' ? 'accept' : 'none' })),
+    );
+    assert.deepEqual(
+      entries.map((e) => e?.seq),
+      inputs.map((_, i) => i + 1),
+      'sequence numbers follow the order of the calls',
+    );
+    assert.ok(batches < 50, `50 messages took ${batches} commits`);
+    assert.equal((await store.inbox.unprocessed(100)).length, 25, 'each accepted message is in the inbox');
+    assert.deepEqual(await ledger.verify(), { ok: true, entries: 50 });
+  });
+
+  it('a duplicate among a group is refused alone; the others land', async () => {
+    const { ledger, store } = setup();
+    await ledger.init();
+    const dup = message('in');
+    assert.ok(await ledger.write(dup, { effect: 'accept' }));
+    const fresh = [message('in'), message('in')];
+    const results = await Promise.all([
+      ledger.write(fresh[0]!, { effect: 'accept' }),
+      ledger.write({ ...dup }, { effect: 'accept' }),
+      ledger.write(fresh[1]!, { effect: 'accept' }),
+    ]);
+    assert.ok(results[0]);
+    assert.equal(results[1], undefined, 'the duplicate is not written');
+    assert.ok(results[2]);
+    assert.equal(await store.ledger.count(), 3);
+    assert.deepEqual(await ledger.verify(), { ok: true, entries: 3 });
+  });
+});
