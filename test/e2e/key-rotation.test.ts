@@ -12,16 +12,7 @@ import { test } from 'node:test';
 import { defaultNodeOptions, initDataDir, rotateKey, WeftNode } from '../../src/node/index.js';
 import { defaultProfile } from '../../src/protocol/profile.js';
 import { silentLogger } from '../../src/util/logger.js';
-
-async function until<T>(probe: () => Promise<T | undefined>, ms: number, what: string): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { until } from '../utils/cluster.js';
 
 test('a rotated key is announced, accepted by peers, and the ledgers still verify', async (t) => {
   const root = mkdtempSync(join(tmpdir(), 'weft-rotate-'));
@@ -56,16 +47,12 @@ test('a rotated key is announced, accepted by peers, and the ledgers still verif
   const b = await start('b', []);
   let a = await start('a', b.p2p?.addresses() ?? []);
   const firstKey = a.dataDir.keys.keyId;
-  await until(async () => (await b.store.directory.get(a.subscriberId)) ?? undefined, 10_000, 'B to learn A');
+  await until(async () => (await b.store.directory.get(a.subscriberId)) ?? undefined, 10_000);
 
   const support = async (node: WeftNode, tx: string) => {
     const answered = once(node.engine, 'message');
     await node.engine.request(b.subscriberId, tx, 'support', { support: { ref_id: tx } });
-    await until(
-      async () => ((await node.store.outbox.counts()).pending === 0 ? true : undefined),
-      10_000,
-      'delivery',
-    );
+    await until(async () => ((await node.store.outbox.counts()).pending === 0 ? true : undefined), 10_000);
     await answered;
   };
   await support(a, randomUUID());
@@ -81,12 +68,11 @@ test('a rotated key is announced, accepted by peers, and the ledgers still verif
   await until(
     async () => ((await b.store.directory.get(a.subscriberId))?.keyId === r.newKeyId ? true : undefined),
     10_000,
-    "B's directory to take A's new key",
   );
   await support(a, randomUUID());
 
   const inB = (await b.store.ledger.range(1, 100)).filter((e) => e.direction === 'in');
-  assert.equal(inB.length, 2, 'B accepted messages signed with both keys');
+  assert.equal(inB.length, 2);
   for (const n of [a, b]) {
     const v = await n.ledger.verify();
     assert.ok(v.ok, `${n.profile.name}: ${JSON.stringify(v)}`);
