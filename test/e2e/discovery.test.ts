@@ -21,6 +21,7 @@ import {
   dropped,
   GLOBAL_NEED_TOPIC,
   gossipPeers,
+  hasOutboundStream,
   isSubscribed,
   meshed,
   meshOf,
@@ -207,13 +208,10 @@ function linkState(c: Cluster, node: WeftNode, topic: string): string {
       const inTheirMesh = meshOf(o, topic).includes(node.subscriberId);
       const inMine = meshOf(node, topic).includes(o.subscriberId);
       const gossip = gossipPeers(o).includes(node.subscriberId);
-      // biome-ignore lint/suspicious/noExplicitAny: DEBUG
-      const ps = p2pOf(o).libp2p.services.pubsub as any;
-      const out = ps.streamsOutbound?.get(node.subscriberId);
       const conns = p2pOf(o)
         .libp2p.getConnections()
         .filter((x) => x.remotePeer.toString() === node.subscriberId);
-      const dbg = `conns ${conns.map((x) => `${x.direction}/${x.status}`)}, out ${out ? `${out.rawStream?.status}/${out.rawStream?.writeStatus}` : 'none'}, in ${ps.streamsInbound?.has(node.subscriberId)}`;
+      const dbg = `connections ${conns.map((x) => `${x.direction}/${x.status}`)}, outbound gossip stream ${hasOutboundStream(o, node)}`;
       return `${o.profile.name}: ${dbg}, in its mesh ${inTheirMesh}, in mine ${inMine}, its gossip peer ${gossip}, score there ${scoreOf(o, node)?.toFixed(1)}, here ${scoreOf(node, o)?.toFixed(1)}`;
     })
     .join('; ');
@@ -251,10 +249,14 @@ test('discovery: 20 nodes on TCP libp2p, needs reach every fitting supplier of t
   const c = await startCluster(t, { republishMs: 10 * 60_000 });
   const lastStart = Date.now();
   const meshMs = await meshed(c.all, 30_000, { ready: isSubscribed });
-  for (const h of c.hubs)
-    t.diagnostic(`${h.profile.name} meshes ${JSON.stringify(p2pOf(h).status().topics)}`);
-  t.diagnostic(`leaf meshes on all: ${c.all.map((n) => meshOf(n, GLOBAL_NEED_TOPIC).length).join(',')}`);
-  t.diagnostic(`${c.all.length} nodes started in ${lastStart - startAt} ms, meshed ${meshMs} ms later`);
+  const hubMeshes = c.hubs.map((h) => {
+    const all = p2pOf(h).status().topics[GLOBAL_NEED_TOPIC];
+    return `${all?.mesh}/${all?.subscribers}`;
+  });
+  const meshless = c.all.filter((n) => meshOf(n, GLOBAL_NEED_TOPIC).length === 0).length;
+  t.diagnostic(
+    `${c.all.length} nodes started in ${lastStart - startAt} ms, ready ${meshMs} ms later; hubs' ${GLOBAL_NEED_TOPIC} mesh/subscribers ${hubMeshes.join(', ')}; ${meshless} nodes with an empty mesh there (reached by gossip only)`,
+  );
   assert.equal(c.all.length, 20);
   assert.equal(new Set(c.suppliers.flatMap((s) => s.profile.categories)).size, 5);
 
@@ -447,7 +449,7 @@ test('discovery under churn: with 20% of the nodes stopped and restarted while n
   const t0 = Date.now();
   // A need must be handled by a fitting supplier whose run was live when it was published and
   // lasted at least GRACE_MS after: long enough for delivery by gossip (about a heartbeat).
-  const GRACE_MS = 3_000;
+  const GRACE_MS = 5_000;
   const DOWN_MS = 1_500;
   const spans = new Map<string, Span[]>(
     c.all.map((n) => [
@@ -503,6 +505,8 @@ test('discovery under churn: with 20% of the nodes stopped and restarted while n
   };
 
   const published: Published[] = [];
+  /** Victims back and live again. */
+  let churned = 0;
   const publish = async (): Promise<void> => {
     const plan: Array<[Region, Region | 'all']> = [
       ['CN-GD', 'CN-GD'],
@@ -510,7 +514,10 @@ test('discovery under churn: with 20% of the nodes stopped and restarted while n
       ['CN-GD', 'all'],
       ['CN-JS', 'all'],
     ];
-    for (let i = 0; i < 16; i++) {
+    // Until every victim is back and live, then 8 more (at most 60: the per-sender limit is 60 a minute).
+    let after = 0;
+    for (let i = 0; i < 60 && after < 8; i++) {
+      if (churned === victims.length) after++;
       const [from, region] = plan[i % plan.length]!;
       const category = CATEGORIES[i % CATEGORIES.length]!;
       const buyer = c.buyers[from];
@@ -530,7 +537,13 @@ test('discovery under churn: with 20% of the nodes stopped and restarted while n
     }
   };
   // Victims go down one after another, 1.2 s apart, while needs go out every ~0.4 s.
-  await Promise.all([publish(), ...victims.map((v, i) => cycle(v, 300 + i * 1_200))]);
+  await Promise.all([
+    publish(),
+    ...victims.map(async (v, i) => {
+      await cycle(v, 300 + i * 1_200);
+      churned++;
+    }),
+  ]);
 
   // Which (need, supplier) pairs were due, by the definition above.
   const due: Array<{ need: Published; dir: string; name: string; restarted: boolean }> = [];

@@ -131,6 +131,15 @@ export function gossipPeers(node: WeftNode): string[] {
     .map((p) => p.toString());
 }
 
+/**
+ * Whether `observer`'s gossipsub has a stream to send to `peer` (gossipsub internals, read only to
+ * explain a failure: without one, it knows the peer but silently sends it nothing).
+ */
+export function hasOutboundStream(observer: WeftNode, peer: WeftNode): boolean | undefined {
+  const internals = pubsubOf(observer) as unknown as { streamsOutbound?: Map<string, unknown> };
+  return internals.streamsOutbound?.has(peer.subscriberId);
+}
+
 /** Peers `node` holds a libp2p connection to. */
 export function connectedPeers(node: WeftNode): string[] {
   return p2pOf(node)
