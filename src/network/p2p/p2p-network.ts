@@ -46,6 +46,8 @@ export const DIRECTORY_PROTOCOL = '/weft/directory/1.0.0';
 /** Records sent in one directory answer, and its size limit. */
 const MAX_SYNC_RECORDS = 10_000;
 const MAX_SYNC_BYTES = 8 * 1024 * 1024;
+/** After the first connections, how long to wait for the gossip mesh before publishing the record again. */
+const ANNOUNCE_DELAY_MS = 1_500;
 /** How often a node dials the bootstrap peers it is not connected to. */
 const BOOTSTRAP_REDIAL_MS = 5_000;
 
@@ -82,6 +84,9 @@ export class P2pNetwork {
   private broadcast: NeedBroadcast | undefined;
   private timer: NodeJS.Timeout | undefined;
   private redialTimer: NodeJS.Timeout | undefined;
+  private announceTimer: NodeJS.Timeout | undefined;
+  /** Whether the record was published while this node had peers on the profile topic. */
+  private announced = false;
   private readonly keyCache = new Map<string, KeyObject>();
   private version = 0;
 
@@ -112,7 +117,11 @@ export class P2pNetwork {
     });
     this.host = host;
     host.addEventListener('peer:identify', (e) => {
-      if (e.detail.protocols.includes(DIRECTORY_PROTOCOL)) void this.syncFrom(e.detail.peerId);
+      if (!e.detail.protocols.includes(DIRECTORY_PROTOCOL)) return;
+      void this.syncFrom(e.detail.peerId);
+      // The record published at start reached nobody if we had no connection yet: publish it again
+      // once meshes can have formed, instead of waiting for the next republication.
+      if (!this.announced) this.announceSoon();
     });
     await host.start();
     await host.handle(DIRECTORY_PROTOCOL, (stream) => void this.answerSync(stream), { maxInboundStreams: 8 });
@@ -152,9 +161,23 @@ export class P2pNetwork {
   async stop(): Promise<void> {
     clearInterval(this.timer);
     clearInterval(this.redialTimer);
+    clearTimeout(this.announceTimer);
     this.broadcast?.stop();
     await this.host?.stop();
     this.host = undefined;
+  }
+
+  private announceSoon(): void {
+    if (this.announceTimer) return;
+    this.announceTimer = setTimeout(() => {
+      this.announceTimer = undefined;
+      const host = this.host;
+      if (!host || this.announced) return;
+      if (host.services.pubsub.getSubscribers(PROFILE_TOPIC).length > 0) this.announced = true;
+      void this.publishRecord();
+      // Not yet anyone subscribed: try again on the next identify.
+    }, ANNOUNCE_DELAY_MS);
+    this.announceTimer.unref();
   }
 
   /** Dials each bootstrap peer this node has no connection to (the bootstrap module put its addresses in the peer store). */
