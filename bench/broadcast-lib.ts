@@ -256,8 +256,15 @@ export interface BenchNode {
   broadcast: NeedBroadcast;
   /** message_id → performance.now() when the need was accepted here (gossipsub or flooding). */
   arrivals: Map<string, number>;
+  /** message_id → the peer the first accepted copy came from (gossipsub or flooding), for hop counts. */
+  parents: Map<string, string>;
   /** Records that a need was accepted here. */
   arrive(messageId: string): void;
+}
+
+/** The message_id inside a broadcast envelope, read without parsing the whole need. */
+export function envelopeMessageId(data: Uint8Array): string | undefined {
+  return /message_id\\":\\"([^"\\]+)/.exec(Buffer.from(data).toString('utf8'))?.[1];
 }
 
 export async function startBenchNode(
@@ -270,6 +277,7 @@ export async function startBenchNode(
   const host = await createBenchHost(keys, `/memory/weft-${index}`, opts, meter);
   await host.start();
   const arrivals = new Map<string, number>();
+  const parents = new Map<string, string>();
   const arrive = (messageId: string) => {
     if (arrivals.has(messageId)) return;
     arrivals.set(messageId, performance.now());
@@ -286,7 +294,12 @@ export async function startBenchNode(
     onNeed: (need: IncomingNeed) => arrive(need.request.context.message_id),
   });
   broadcast.start(REGION);
-  return { index, keys, host, meter, broadcast, arrivals, arrive };
+  // Dispatched once per message, after the validator accepted it, with the peer it came from.
+  pubsub.addEventListener('gossipsub:message', (e) => {
+    const id = envelopeMessageId(e.detail.msg.data);
+    if (id) parents.set(id, e.detail.propagationSource.toString());
+  });
+  return { index, keys, host, meter, broadcast, arrivals, parents, arrive };
 }
 
 /** A broadcast `search`, built and signed as Sender.signBroadcast does (no bpp), or addressed to one supplier as over HTTP. */
@@ -428,7 +441,11 @@ export class FloodNode {
         if (this.seen.has(h)) continue;
         this.seen.add(h);
         const r = this.validate(from, { type: 'unsigned', topic: needTopic(REGION), data });
-        if (r === TopicValidatorResult.Accept) this.forward(data, from.toString());
+        if (r === TopicValidatorResult.Accept) {
+          const id = envelopeMessageId(data);
+          if (id) this.node.parents.set(id, from.toString());
+          this.forward(data, from.toString());
+        }
       }
     } catch {
       // the stream ended
