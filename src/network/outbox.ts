@@ -192,10 +192,18 @@ export class Outbox extends EventEmitter {
 
   private begin(m: OutboxMessage): void {
     this.inFlight.add(m.id);
-    void this.attempt(m).finally(() => {
-      this.inFlight.delete(m.id);
-      this.wakeUp();
-    });
+    void this.attempt(m)
+      .catch((e) => {
+        // The store failed under us (e.g. while closing): the row stays pending and is retried later.
+        this.deps.logger.error(
+          { err: e, messageId: m.messageId, action: m.action },
+          'outbox: delivery bookkeeping failed',
+        );
+      })
+      .finally(() => {
+        this.inFlight.delete(m.id);
+        this.wakeUp();
+      });
   }
 
   /**

@@ -231,8 +231,8 @@ export class P2pNetwork {
   async publishRecord(): Promise<void> {
     if (!this.host) return;
     const rec = this.record();
-    await this.store(rec);
     try {
+      await this.store(rec);
       await this.host.services.pubsub.publish(PROFILE_TOPIC, Buffer.from(canonicalJson(rec)));
       if (this.opts.publishCatalog) {
         const summary = signCatalogSummary(
@@ -254,6 +254,11 @@ export class P2pNetwork {
     }
   }
 
+  /** A store write from the gossip path failed (e.g. while the node shuts down): log it, never throw. */
+  private storeFailed(e: unknown): void {
+    this.deps.logger.warn({ err: e }, 'could not store a record from the network');
+  }
+
   private validateSummaryMessage(data: Uint8Array): TopicValidatorResult {
     if (data.length > this.opts.maxMessageBytes * 4) return TopicValidatorResult.Reject;
     let value: unknown;
@@ -268,7 +273,7 @@ export class P2pNetwork {
       this.deps.onDropped?.('record', CATALOG_TOPIC);
       return r.reason.startsWith('expired') ? TopicValidatorResult.Ignore : TopicValidatorResult.Reject;
     }
-    if (this.deps.self().indexer) void this.storeSummary(r.summary);
+    if (this.deps.self().indexer) void this.storeSummary(r.summary).catch((e) => this.storeFailed(e));
     return TopicValidatorResult.Accept;
   }
 
@@ -342,7 +347,7 @@ export class P2pNetwork {
       this.deps.logger.warn({ reason: r.reason }, 'node record rejected');
       return r.reason.startsWith('expired') ? TopicValidatorResult.Ignore : TopicValidatorResult.Reject;
     }
-    void this.store(r.record);
+    void this.store(r.record).catch((e) => this.storeFailed(e));
     return TopicValidatorResult.Accept;
   }
 
