@@ -4,17 +4,11 @@
  * protocol on the same connections for comparison.
  */
 import { createHash, type KeyObject, randomUUID } from 'node:crypto';
-import { noise } from '@chainsafe/libp2p-noise';
-import { yamux } from '@chainsafe/libp2p-yamux';
-import { privateKeyFromRaw } from '@libp2p/crypto/keys';
-import { gossipsub, type Message, TopicValidatorResult } from '@libp2p/gossipsub';
+import { type Message, TopicValidatorResult } from '@libp2p/gossipsub';
 import type { RPC } from '@libp2p/gossipsub/message';
-import { createTopicScoreParams } from '@libp2p/gossipsub/score';
-import { identify } from '@libp2p/identify';
 import type { Connection, MultiaddrConnection, PeerId, Stream, Transport, Upgrader } from '@libp2p/interface';
 import { type MemoryTransportComponents, memory } from '@libp2p/memory';
 import { type LengthPrefixedStream, lpStream } from '@libp2p/utils';
-import { createLibp2p } from 'libp2p';
 import {
   defaultBroadcastOptions,
   GLOBAL_NEED_TOPIC,
@@ -22,7 +16,7 @@ import {
   NeedBroadcast,
   needTopic,
 } from '../src/network/p2p/broadcast.js';
-import { defaultP2pOptions, type P2pHost } from '../src/network/p2p/host.js';
+import { createP2pHost, defaultP2pOptions, type P2pHost } from '../src/network/p2p/host.js';
 import { PROFILE_TOPIC } from '../src/network/p2p/p2p-network.js';
 import { canonicalBytes } from '../src/protocol/canonical.js';
 import { BECKN_VERSION } from '../src/protocol/context.js';
@@ -174,27 +168,6 @@ function meterRpcs(host: P2pHost, meter: Meter): void {
   };
 }
 
-/**
- * The same settings as createP2pHost (src/network/p2p/host.ts) with `loopbackCluster: true`, on the
- * delayed memory transport instead of TCP. Kept in step with host.ts by hand: createP2pHost takes no
- * transport.
- */
-function scoredTopic() {
-  return createTopicScoreParams({
-    topicWeight: 1,
-    timeInMeshWeight: 0.01,
-    timeInMeshQuantum: 1000,
-    timeInMeshCap: 100,
-    firstMessageDeliveriesWeight: 1,
-    firstMessageDeliveriesDecay: 0.5,
-    firstMessageDeliveriesCap: 20,
-    meshMessageDeliveriesWeight: 0,
-    meshFailurePenaltyWeight: 0,
-    invalidMessageDeliveriesWeight: -100,
-    invalidMessageDeliveriesDecay: 0.5,
-  });
-}
-
 export interface BenchHostOptions {
   /** One-way delay of every buffer on every link, milliseconds. */
   latencyMs: number;
@@ -203,31 +176,12 @@ export interface BenchHostOptions {
 }
 
 export async function createBenchHost(keys: KeyPair, listen: string, opts: BenchHostOptions, meter: Meter) {
-  const scoredTopics = [needTopic(REGION), GLOBAL_NEED_TOPIC, PROFILE_TOPIC];
-  const host: P2pHost = await createLibp2p({
-    privateKey: privateKeyFromRaw(Buffer.concat([keys.seed, keys.publicKeyRaw])),
-    start: false,
-    addresses: { listen: [listen] },
-    transports: [delayedMemory(opts.latencyMs, meter)],
-    connectionMonitor: { enabled: opts.connectionMonitor },
-    connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
-    peerDiscovery: [],
-    connectionManager: { inboundConnectionThreshold: 10_000, maxIncomingPendingConnections: 1_000 },
-    services: {
-      identify: identify(),
-      pubsub: gossipsub({
-        emitSelf: false,
-        allowPublishToZeroTopicPeers: true,
-        floodPublish: true,
-        maxInboundDataLength: defaultP2pOptions.maxMessageBytes,
-        scoreParams: {
-          IPColocationFactorWeight: 0,
-          topics: Object.fromEntries(scoredTopics.map((t) => [t, scoredTopic()])),
-        },
-      }),
-    },
-  });
+  // The node's own host factory, with the in-memory delayed transport in place of TCP.
+  const host: P2pHost = await createP2pHost(
+    { ...defaultP2pOptions, enabled: true, listen: [listen], bootstrap: [], loopbackCluster: true },
+    { keys, scoredTopics: [needTopic(REGION), GLOBAL_NEED_TOPIC, PROFILE_TOPIC] },
+    { transports: [delayedMemory(opts.latencyMs, meter)], connectionMonitor: opts.connectionMonitor },
+  );
   meterRpcs(host, meter);
   return host;
 }

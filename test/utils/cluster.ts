@@ -100,6 +100,9 @@ export async function startNode(t: TestContext, spec: NodeSpec): Promise<WeftNod
               enabled: true,
               listen: ['/ip4/127.0.0.1/tcp/0'],
               loopbackCluster: true,
+              // The discovery tests build their topology on purpose (hubs, a supplier behind one
+              // hub): nodes do not dial directory peers on their own unless a test asks.
+              targetConnections: 0,
               ...spec.p2p,
             },
           }

@@ -40,6 +40,12 @@ export const defaultP2pOptions: P2pOptions = {
   loopbackCluster: false,
 };
 
+/** What a test or benchmark may put in place of the real network (e.g. an in-memory transport). */
+export interface P2pHostOverrides {
+  transports?: NonNullable<Parameters<typeof createLibp2p>[0]>['transports'];
+  connectionMonitor?: boolean;
+}
+
 export type P2pHost = Libp2p<{ identify: Identify; pubsub: GossipSub }>;
 
 /**
@@ -66,13 +72,17 @@ function scoredTopic() {
 export async function createP2pHost(
   opts: P2pOptions,
   deps: { keys: KeyPair; scoredTopics: string[] },
+  overrides: P2pHostOverrides = {},
 ): Promise<P2pHost> {
   const privateKey = privateKeyFromRaw(Buffer.concat([deps.keys.seed, deps.keys.publicKeyRaw]));
   return createLibp2p({
     privateKey,
     start: false,
     addresses: { listen: opts.listen },
-    transports: [tcp()],
+    transports: overrides.transports ?? [tcp()],
+    ...(overrides.connectionMonitor === undefined
+      ? {}
+      : { connectionMonitor: { enabled: overrides.connectionMonitor } }),
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     peerDiscovery: opts.bootstrap.length > 0 ? [bootstrap({ list: opts.bootstrap })] : [],

@@ -13,6 +13,7 @@ import { TopicValidatorResult } from '@libp2p/gossipsub';
 import type { PeerId } from '@libp2p/interface';
 import { peerIdFromString } from '@libp2p/peer-id';
 import { lpStream } from '@libp2p/utils';
+import { multiaddr } from '@multiformats/multiaddr';
 import { canonicalJson } from '../../protocol/canonical.js';
 import {
   type CatalogSummary,
@@ -60,6 +61,8 @@ export interface P2pNetworkOptions extends P2pOptions {
   perSenderPerMinute: number;
   /** Publish a signed summary of the static catalogue for public indexers (the supplier's choice). */
   publishCatalog: boolean;
+  /** Connections a node keeps by dialling random nodes of the directory (beyond bootstrap peers). */
+  targetConnections: number;
 }
 
 export interface P2pNetworkDeps {
@@ -118,7 +121,7 @@ export class P2pNetwork {
     this.host = host;
     host.addEventListener('peer:identify', (e) => {
       if (!e.detail.protocols.includes(DIRECTORY_PROTOCOL)) return;
-      void this.syncFrom(e.detail.peerId);
+      void this.syncFrom(e.detail.peerId).then(() => this.maintainConnections().catch(() => undefined));
       // The record published at start reached nobody if we had no connection yet: publish it again
       // once meshes can have formed, instead of waiting for the next republication.
       if (!this.announced) this.announceSoon();
@@ -153,7 +156,13 @@ export class P2pNetwork {
     // The bootstrap module dials its list once, at start. A dial that fails (the peer is down, or a
     // handshake times out under load: 8 of 18 nodes were left with no connection at all in
     // test/e2e/discovery.test.ts) is never retried, and nothing else would connect this node.
-    this.redialTimer = setInterval(() => this.redialBootstrap(), BOOTSTRAP_REDIAL_MS);
+    this.redialTimer = setInterval(
+      () =>
+        void this.maintainConnections().catch((e) =>
+          this.deps.logger.debug({ err: e }, 'connection upkeep failed'),
+        ),
+      BOOTSTRAP_REDIAL_MS,
+    );
     this.redialTimer.unref();
     this.deps.logger.info({ addrs: this.addresses() }, 'peer-to-peer network started');
   }
@@ -178,6 +187,51 @@ export class P2pNetwork {
       // Not yet anyone subscribed: try again on the next identify.
     }, ANNOUNCE_DELAY_MS);
     this.announceTimer.unref();
+  }
+
+  /**
+   * Keeps the node well connected: bootstrap peers it lost, and, while it has fewer than
+   * `targetConnections`, random nodes of the directory (their records carry their addresses). Without
+   * this every node would hang off the bootstrap nodes alone, a star whose centre cannot keep everyone
+   * in its gossip mesh; with it the network is a random graph where meshes form everywhere.
+   */
+  private async maintainConnections(): Promise<void> {
+    this.redialBootstrap();
+    const host = this.host;
+    if (!host) return;
+    const missing = this.opts.targetConnections - host.getConnections().length;
+    if (missing <= 0) return;
+    const nowSec = Math.floor(this.deps.clock.now() / 1000);
+    const candidates = (await this.deps.store.directory.list(nowSec, 10_000))
+      .map((e) => JSON.parse(e.record) as NodeRecord)
+      .filter((r) => r.key_id !== this.deps.keys.keyId && r.addrs.length > 0);
+    for (let i = candidates.length - 1; i > 0; i--) {
+      const j = Math.floor(Math.random() * (i + 1));
+      [candidates[i], candidates[j]] = [candidates[j]!, candidates[i]!];
+    }
+    let dialled = 0;
+    for (const r of candidates) {
+      if (dialled >= missing) break;
+      let peer: PeerId;
+      try {
+        peer = peerIdFromString(r.key_id);
+      } catch {
+        continue;
+      }
+      if (host.getConnections(peer).length > 0) continue;
+      const addrs = r.addrs.flatMap((a) => {
+        try {
+          return [multiaddr(a)];
+        } catch {
+          return [];
+        }
+      });
+      if (addrs.length === 0) continue;
+      dialled++;
+      host
+        .dial(addrs, { signal: AbortSignal.timeout(BOOTSTRAP_REDIAL_MS * 2) })
+        .catch((e) => this.deps.logger.debug({ err: e, peer: r.key_id }, 'directory dial failed'));
+    }
   }
 
   /** Dials each bootstrap peer this node has no connection to (the bootstrap module put its addresses in the peer store). */
@@ -423,4 +477,5 @@ export const defaultP2pNetworkOptions: P2pNetworkOptions = {
   clockSkewSec: 30,
   perSenderPerMinute: 60,
   publishCatalog: false,
+  targetConnections: 8,
 };
