@@ -76,7 +76,11 @@ function watchArrivals(c: Cluster, node: WeftNode): void {
  * 20 nodes: 18 suppliers (9 per region, 5 categories) and 2 buyers. Suppliers 0 (CN-GD) and 1
  * (CN-JS) are the bootstrap hubs; everyone else bootstraps from both.
  */
-async function startCluster(t: TestContext, p2p: P2pNodeSpec['p2p'] = {}): Promise<Cluster> {
+async function startCluster(t: TestContext, extra: P2pNodeSpec['p2p'] = {}): Promise<Cluster> {
+  // Besides the hubs, each node dials two random nodes of the directory, as a deployed node does (with
+  // more): on hubs alone, a hub's full mesh could leave a late node out of every mesh, and the need
+  // then reached it only if gossip happened to pick it in time.
+  const p2p = { targetConnections: 2, ...extra };
   const c: Cluster = {
     hubs: [],
     buyers: {} as Record<Region, WeftNode>,

@@ -97,6 +97,14 @@ export async function createP2pHost(
         // Validated messages only are forwarded (see broadcast.ts); flood our own needs to every
         // subscribed peer for reach, as gossipsub v1.1 recommends for publishers.
         floodPublish: true,
+        // Needs are rare and small, and a supplier that misses one loses business: gossip about them
+        // to more peers (Dlazy 12, half of the others) for longer (5 heartbeats, message cache 8),
+        // so a node that is in no mesh for a while (just joined, pruned by a full mesh) still learns
+        // of each need. Library defaults: 6, 0.25, 3, 5.
+        Dlazy: 12,
+        gossipFactor: 0.5,
+        mcacheGossip: 5,
+        mcacheLength: 8,
         // This limits a whole RPC: a message plus its framing (from, seqno, signature, key, topic),
         // or several messages answering one IWANT. Set to maxMessageBytes, a need just under the limit
         // was dropped unread and the sender's stream ignored from then on (test/e2e/discovery-bad-input);
