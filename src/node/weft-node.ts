@@ -31,7 +31,7 @@ import {
   type Transport,
 } from '../network/index.js';
 import { importPublicKey, publicKeyFromPeerId } from '../protocol/keys.js';
-import type { BecknRequest } from '../protocol/messages.js';
+import { type BecknRequest, parseBecknRequest } from '../protocol/messages.js';
 import type { NodeRecord } from '../protocol/node-record.js';
 import type { Profile } from '../protocol/profile.js';
 import { defaultSqliteStoreOptions, SqliteStore, type Store } from '../store/index.js';
@@ -372,7 +372,6 @@ export class WeftNode {
 
   /** Processes inbound messages that were accepted (ACKed, ledgered) but not processed before a stop. */
   private async recover(): Promise<void> {
-    const { parseBecknRequest } = await import('../protocol/messages.js');
     for (;;) {
       const batch = await this.store.inbox.unprocessed(100);
       if (batch.length === 0) return;
