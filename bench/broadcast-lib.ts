@@ -16,7 +16,7 @@ import {
   NeedBroadcast,
   needTopic,
 } from '../src/network/p2p/broadcast.js';
-import { createP2pHost, defaultP2pOptions, type P2pHost } from '../src/network/p2p/host.js';
+import { createP2pHost, defaultP2pOptions, type P2pHost, type P2pOptions } from '../src/network/p2p/host.js';
 import { PROFILE_TOPIC } from '../src/network/p2p/p2p-network.js';
 import { canonicalBytes } from '../src/protocol/canonical.js';
 import { BECKN_VERSION } from '../src/protocol/context.js';
@@ -173,12 +173,21 @@ export interface BenchHostOptions {
   latencyMs: number;
   /** libp2p's connection monitor (a ping stream per connection every 10 s; on in the node). */
   connectionMonitor: boolean;
+  /** Gossipsub mesh degree (the node's default unless the bench says otherwise). */
+  mesh: P2pOptions['mesh'];
 }
 
 export async function createBenchHost(keys: KeyPair, listen: string, opts: BenchHostOptions, meter: Meter) {
   // The node's own host factory, with the in-memory delayed transport in place of TCP.
   const host: P2pHost = await createP2pHost(
-    { ...defaultP2pOptions, enabled: true, listen: [listen], bootstrap: [], loopbackCluster: true },
+    {
+      ...defaultP2pOptions,
+      enabled: true,
+      listen: [listen],
+      bootstrap: [],
+      loopbackCluster: true,
+      mesh: opts.mesh,
+    },
     { keys, scoredTopics: [needTopic(REGION), GLOBAL_NEED_TOPIC, PROFILE_TOPIC] },
     { transports: [delayedMemory(opts.latencyMs, meter)], connectionMonitor: opts.connectionMonitor },
   );

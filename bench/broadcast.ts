@@ -49,6 +49,7 @@ import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { needTopic } from '../src/network/p2p/broadcast.js';
+import { defaultP2pOptions } from '../src/network/p2p/host.js';
 import { generateKeyPair, type KeyPair } from '../src/protocol/keys.js';
 import {
   type BenchHostOptions,
@@ -68,8 +69,6 @@ import {
 } from './broadcast-lib.js';
 
 const TARGET = { reach: 1, copiesPerDelivery: 5, p99ReachAllMsAt500: 1000, memoryMbPerIdleNode: 30 };
-/** gossipsub Dlo: a node with fewer mesh peers (and more topic peers) is still grafting. */
-const MESH_MIN = 4;
 /** Dials in flight at once: more made noise handshakes time out on a busy event loop (measured: 512 of 4000 at 128). */
 const DIAL_CONCURRENCY = 32;
 
@@ -78,6 +77,7 @@ const { values } = parseArgs({
     nodes: { type: 'string' },
     needs: { type: 'string' },
     dials: { type: 'string', default: '8' },
+    mesh: { type: 'string' },
     idle: { type: 'string' },
     latency: { type: 'string', default: '20' },
     seed: { type: 'string', default: '1' },
@@ -96,6 +96,18 @@ const idle = Number(values.idle ?? (quick ? 10 : 50));
 const latencyMs = Number(values.latency);
 const seed = Number(values.seed);
 const connectionMonitor = values['connection-monitor'];
+/** Gossipsub D,Dlo,Dhi (default: the node's). */
+const mesh = values.mesh
+  ? (([D, Dlo, Dhi]) => ({ D: D!, Dlo: Dlo!, Dhi: Dhi! }))(values.mesh.split(',').map(Number))
+  : defaultP2pOptions.mesh;
+if (
+  ![mesh.D, mesh.Dlo, mesh.Dhi].every((x) => Number.isInteger(x) && x > 0) ||
+  !(mesh.Dlo <= mesh.D && mesh.D <= mesh.Dhi)
+) {
+  throw new Error('--mesh must be D,Dlo,Dhi with 0 < Dlo <= D <= Dhi');
+}
+/** A node with fewer mesh peers than Dlo (and more topic peers) is still grafting. */
+const MESH_MIN = mesh.Dlo;
 const budgetSec = Number(values.budget ?? (quick ? 300 : 600));
 for (const [k, v] of Object.entries({ needs, dials, idle, latency: latencyMs, seed, budget: budgetSec })) {
   if (!Number.isInteger(v) || v < 1) throw new Error(`--${k} must be a positive integer`);
@@ -141,7 +153,7 @@ async function runSize(n: number, emit: (r: Record<string, unknown>) => void): P
   const t0 = performance.now();
   const deadline = values.deadline ? Number(values.deadline) : Number.POSITIVE_INFINITY;
   const left = () => deadline - Date.now();
-  const hostOpts: BenchHostOptions = { latencyMs, connectionMonitor };
+  const hostOpts: BenchHostOptions = { latencyMs, connectionMonitor, mesh };
   const result: Record<string, unknown> = { nodes: n, phase: 'build' };
   const report = (phase: string) => {
     result.phase = phase;
@@ -582,6 +594,8 @@ function runChild(n: number, deadline: number): Promise<Record<string, unknown>>
     ...['--nodes', String(n), '--needs', String(needs), '--dials', String(dials)],
     ...['--idle', String(idle), '--latency', String(latencyMs), '--seed', String(seed)],
     ...(connectionMonitor ? ['--connection-monitor'] : []),
+    '--mesh',
+    `${mesh.D},${mesh.Dlo},${mesh.Dhi}`,
     ...(quick ? ['--quick'] : []),
     ...['--deadline', String(deadline)],
   ];
@@ -671,6 +685,7 @@ console.log(
     needs,
     quick,
     connectionMonitor,
+    mesh,
     setup:
       'real libp2p hosts in one process on @libp2p/memory, every written buffer delayed (pipelined) and counted; noise, yamux, identify, gossipsub as createP2pHost (loopbackCluster); NeedBroadcast validation; one region: every node but the buyer is intended; one event loop for all nodes',
     results,
