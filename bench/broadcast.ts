@@ -43,7 +43,10 @@
  */
 import '../src/util/compat.js';
 import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
 import { availableParallelism, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
@@ -78,6 +81,8 @@ const { values } = parseArgs({
     needs: { type: 'string' },
     dials: { type: 'string', default: '8' },
     mesh: { type: 'string' },
+    /** Writes a CPU profile of each size's gossipsub phase into this folder (to find what a delivery costs). */
+    profile: { type: 'string' },
     idle: { type: 'string' },
     latency: { type: 'string', default: '20' },
     seed: { type: 'string', default: '1' },
@@ -135,6 +140,26 @@ const round = (x: number, d = 1) => (Number.isFinite(x) ? Math.round(x * 10 ** d
 const MB = 1024 * 1024;
 
 // ------------------------------------------------------------------ one network size (child process)
+
+/** A CPU profile of one phase, through the inspector (node --cpu-prof would profile the whole run). */
+async function startProfile(): Promise<{ stop(file: string): Promise<void> }> {
+  const session = new Session();
+  session.connect();
+  const post = (method: string, params?: object) =>
+    new Promise<unknown>((resolve, reject) =>
+      session.post(method, params, (err, res) => (err ? reject(err) : resolve(res))),
+    );
+  await post('Profiler.enable');
+  await post('Profiler.start');
+  return {
+    async stop(file) {
+      const { profile } = (await post('Profiler.stop')) as { profile: unknown };
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, JSON.stringify(profile));
+      session.disconnect();
+    },
+  };
+}
 
 interface NeedResult {
   reached: number;
@@ -409,6 +434,7 @@ async function runSize(n: number, emit: (r: Record<string, unknown>) => void): P
     return;
   }
   progress(`${n} nodes: gossipsub, ${needs} needs`);
+  const profiler = values.profile ? await startProfile() : undefined;
   let gsBefore = meters();
   let gsT0 = performance.now();
   let gsCpu0 = cpuMs();
@@ -430,6 +456,7 @@ async function runSize(n: number, emit: (r: Record<string, unknown>) => void): P
   );
   await sleep(T.tailMs); // the IHAVE gossip of the last need
   const gsElu = performance.eventLoopUtilization(elu).utilization;
+  if (profiler) await profiler.stop(join(values.profile!, `gossipsub-${n}.cpuprofile`));
   const gs: MeterTotals = diffTotals(meters(), gsBefore);
   const gsSec = (performance.now() - gsT0) / 1000;
   const gsSummary = summarise(gsResults, cpuMs() - gsCpu0);
@@ -597,6 +624,7 @@ function runChild(n: number, deadline: number): Promise<Record<string, unknown>>
     '--mesh',
     `${mesh.D},${mesh.Dlo},${mesh.Dhi}`,
     ...(quick ? ['--quick'] : []),
+    ...(values.profile ? ['--profile', values.profile] : []),
     ...['--deadline', String(deadline)],
   ];
   return new Promise((resolve) => {
