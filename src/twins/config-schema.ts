@@ -87,6 +87,11 @@ export const MqttMappingSchema = Type.Object(
     topic: Type.String({ minLength: 1, maxLength: 256 }),
     /** Dotted path into a JSON payload (`spindle.rpm`); absent: the payload is the value itself. */
     path: Type.Optional(Type.String({ maxLength: 128 })),
+    /**
+     * Dotted path of the source timestamp in a JSON object payload (epoch ms, epoch s, or ISO 8601);
+     * default `ts`. Without one the receive time is used.
+     */
+    tsPath: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
     ...Scaling,
   },
   { additionalProperties: false },
@@ -142,6 +147,11 @@ export const MqttSourceSchema = Type.Object(
     rejectUnauthorized: Type.Boolean({ default: true }),
     /** Sparkplug B namespace subscription on (`spBv1.0/#`). */
     sparkplug: Type.Boolean({ default: true }),
+    /**
+     * Extra subscriptions (wildcards allowed, e.g. `plant/#`) besides the mapped topics: messages on them
+     * that no mapping names are counted as unknown topics, so an operator sees what is not mapped yet.
+     */
+    topics: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 256 }), { maxItems: 64 })),
   },
   { additionalProperties: false },
 );
