@@ -3,6 +3,7 @@ import type { ApiDeps } from './deps.js';
 import { becknRoutes } from './routes-beckn.js';
 import { indexRoutes } from './routes-index.js';
 import { ownerRoutes } from './routes-owner.js';
+import { defaultWebOptions, OwnerAuth, type WebOptions, webFallback, webRoutes } from './routes-web.js';
 
 export interface ApiOptions {
   /** Interface to listen on. */
@@ -11,16 +12,32 @@ export interface ApiOptions {
   port: number;
   /** Largest owner-API request body, bytes. */
   maxOwnerBodyBytes: number;
+  /** The dashboard: where its built files are, and its login sessions. */
+  web: WebOptions;
 }
 
 export const defaultApiOptions: ApiOptions = {
   host: '127.0.0.1',
   port: 7400,
   maxOwnerBodyBytes: 1024 * 1024,
+  web: defaultWebOptions,
 };
 
-/** Builds the node's HTTP app (Beckn endpoints, owner API, health, metrics). Never listens: the node does. */
-export function createApi(opts: Pick<ApiOptions, 'maxOwnerBodyBytes'>, deps: ApiDeps): FastifyInstance {
+/**
+ * Builds the node's HTTP app (Beckn endpoints, owner API, dashboard, health, metrics). Never listens:
+ * the node does.
+ */
+export function createApi(
+  opts: Pick<ApiOptions, 'maxOwnerBodyBytes'> & Partial<Pick<ApiOptions, 'web'>>,
+  deps: ApiDeps,
+): FastifyInstance {
+  const web = opts.web ?? defaultWebOptions;
+  const now = () => Date.now();
+  const auth = new OwnerAuth(web, {
+    adminToken: deps.adminToken,
+    subscriberId: () => deps.self().subscriberId,
+    now,
+  });
   const app = Fastify({
     logger: false,
     bodyLimit: opts.maxOwnerBodyBytes,
@@ -50,7 +67,10 @@ export function createApi(opts: Pick<ApiOptions, 'maxOwnerBodyBytes'>, deps: Api
     return reply.header('content-type', deps.metrics.registry.contentType).send(await deps.metrics.text());
   });
   app.register(becknRoutes(deps));
-  app.register(ownerRoutes(deps));
+  app.register(ownerRoutes(deps, auth));
+  app.register(webRoutes(auth));
+  // The dashboard answers what no route took: its files, client routes, and API 404s with a code.
+  app.setNotFoundHandler(webFallback(web, auth, now));
   if (deps.indexer) app.register(indexRoutes(deps));
   return app;
 }

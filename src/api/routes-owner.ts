@@ -1,8 +1,8 @@
 /**
  * The owner API under /api: the node's own operator (person, dashboard, ERP, CLI) runs its deals here.
- * Every route needs `Authorization: Bearer <admin token>` (made at `weft init`).
+ * Every route needs `Authorization: Bearer <admin token>` (made at `weft init`) or a dashboard session
+ * (routes-web.ts).
  */
-import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { DealEvent } from '../deal/index.js';
 import { type Action, callbackOf, type RequestAction } from '../protocol/actions.js';
@@ -11,6 +11,7 @@ import type { DealRecord, LedgerEntry } from '../store/index.js';
 import { isWeftError, WeftError } from '../util/errors.js';
 import type { ApiDeps } from './deps.js';
 import type { IndexHit } from './routes-index.js';
+import type { OwnerAuth } from './routes-web.js';
 import {
   CatalogItemInput,
   type DealView,
@@ -33,21 +34,10 @@ const OWNER_STATUS: Record<string, number> = {
   SCHEMA: 400,
 };
 
-export function ownerRoutes(deps: ApiDeps) {
+export function ownerRoutes(deps: ApiDeps, auth: OwnerAuth) {
   return async (app: FastifyInstance): Promise<void> => {
-    const token = Buffer.from(deps.adminToken);
-    app.addHook('onRequest', async (req, reply) => {
-      const h = req.headers.authorization ?? '';
-      const given = Buffer.from(h.startsWith('Bearer ') ? h.slice(7).trim() : '');
-      if (given.length !== token.length || !timingSafeEqual(given, token)) {
-        return reply.code(401).send({
-          error: {
-            code: 'UNAUTHORIZED',
-            message: 'a valid admin token is required (Authorization: Bearer …)',
-          },
-        });
-      }
-    });
+    // Bearer admin token (CLI, scripts) or a dashboard session cookie (routes-web.ts).
+    app.addHook('onRequest', auth.hook);
 
     app.setErrorHandler((err: Error & { statusCode?: number; validation?: unknown }, _req, reply) => {
       if (isWeftError(err)) {

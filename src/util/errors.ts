@@ -52,6 +52,8 @@ export const ERROR_CODES = {
   CONFIG: 'configuration problem',
   /** An unexpected failure inside the node (a bug or a broken store); logged with its cause. */
   INTERNAL: 'internal error',
+  /** The node does not serve this endpoint (an API path no route answers). */
+  NO_ENDPOINT: 'this node does not serve that endpoint',
   /** The data directory has not been initialised with `weft init`. */
   NOT_INITIALISED: 'the data directory is not initialised',
 } as const;

@@ -1,0 +1,383 @@
+/**
+ * The owner API's response shapes that the dashboard reads, and the contracts of the endpoints the
+ * dashboard needs that the server does not serve yet (needs, incoming, order progress, twins history,
+ * capacity, events, settings). Types only, no runtime code and no Node-only imports: the browser
+ * bundle and the server share this file (src/web typechecks it with DOM types, without @types/node).
+ *
+ * An endpoint a node does not serve answers 404 and the dashboard shows "not available on this node
+ * yet"; the server implements each of them with exactly the shape written here.
+ */
+import type { NeedSpec } from '../matching/spec.js';
+import type { Profile } from '../protocol/profile.js';
+import type { TelemetrySample } from '../twins/types.js';
+import type { DealView, LedgerEntrySummary } from './schemas.js';
+
+export type { NeedSpec } from '../matching/spec.js';
+export type { Profile } from '../protocol/profile.js';
+
+/** Every error body of the owner API: `{ error: { code, message } }` with a stable code. */
+export interface ErrorBody {
+  error: { code: string; message: string };
+}
+
+// ------------------------------------------------------------------ served today
+
+/** A trusted or learned peer, as `GET /api/peers` lists it (the store's PeerRecord, JSON). */
+export interface PeerView {
+  subscriberId: string;
+  keyId: string;
+  /** Raw 32-byte Ed25519 public key, base64. */
+  publicKey: string;
+  uri: string;
+  name?: string | undefined;
+  source: 'manual' | 'self' | 'directory' | 'learned';
+  addedAt: number;
+}
+
+/** `GET /api/node`. */
+export interface NodeView {
+  subscriberId: string;
+  keyId: string;
+  publicKey: string;
+  uri: string;
+  profile: Profile;
+}
+
+/** `GET /api/ledger/verify`. */
+export type LedgerVerifyView =
+  | { ok: true; entries: number }
+  | { ok: false; entries: number; firstBad: { seq: number; check?: string; reason: string } };
+
+/** `GET /api/outbox`. */
+export interface OutboxView {
+  pending: number;
+  delivered: number;
+  expired: number;
+  rejected: number;
+}
+
+/** `GET /api/network`: `enabled: false` (or not started) carries only `trusted` and `directory`. */
+export interface NetworkView {
+  enabled: boolean;
+  peerId?: string;
+  addrs?: string[];
+  connections?: number;
+  topics?: Record<string, { subscribers: number; mesh: number }>;
+  scores?: Array<{ peer: string; score: number }>;
+  trusted: PeerView[];
+  /** Signed node records (wire shape, snake_case) from the directory. */
+  directory: NodeRecordView[];
+}
+
+/** The fields of a signed node record the dashboard shows (protocol/node-record.ts has the rest). */
+export interface NodeRecordView {
+  subscriber_id: string;
+  key_id?: string;
+  uri: string;
+  name?: string;
+  region?: string;
+  categories?: string[];
+  roles?: string[];
+  addrs?: string[];
+  expires?: number | string;
+}
+
+/** What the deal book remembers of a deal beyond its phase (deal/deal-book.ts DealData). */
+export interface DealDataView {
+  intent?: unknown;
+  /** The supplier's on_search catalogue (Beckn Catalog). */
+  catalog?: unknown;
+  order?: Record<string, unknown>;
+  /** Fulfilment state code last reported (PENDING, IN_PRODUCTION, SHIPPED, DELIVERED…). */
+  fulfillment?: string;
+  error?: { code: string; message: string };
+  ratings?: unknown[];
+}
+
+/** A deal of `GET /api/transactions`, with its data typed as the deal book keeps it. */
+export interface DealWithData extends Omit<DealView, 'data'> {
+  data: DealDataView;
+}
+
+/** `POST /api/session` body: the admin token, exchanged once for an HttpOnly session cookie. */
+export interface SessionRequest {
+  token: string;
+}
+/** `POST /api/session` answer (the cookie is in Set-Cookie); `DELETE /api/session` ends it. */
+export interface SessionView {
+  /** Milliseconds since the epoch. */
+  expiresAt: number;
+}
+
+// ------------------------------------------------------------------ contracts (not served yet)
+
+/**
+ * Why an offer ranks where it does, or why a need fits a supplier. `code` is stable and the dashboard
+ * words it in the user's language (i18n key `reason.<code>`, with `params`); `text` is the server's
+ * English wording, shown for codes the dashboard does not know.
+ *
+ * Codes the dashboard words: process, material, tolerance, certification, quantity, capacity,
+ * deadline, lead-time, price, distance, history, region, category, no-capacity, no-process,
+ * no-material, no-certification, tolerance-too-tight, late.
+ */
+export interface Reason {
+  code: string;
+  /** Positive helps, negative hurts; the dashboard shows the sign. */
+  weight: number;
+  params?: Record<string, string | number>;
+  text: string;
+}
+
+/** `POST /api/needs/parse` body (text ≤ 4000 characters). */
+export interface ParseNeedRequest {
+  text: string;
+}
+/** `POST /api/needs/parse` answer: what the node understood, each field with its confidence. */
+export interface ParseNeedResponse {
+  spec: NeedSpec;
+}
+
+/** `POST /api/needs` body: the (possibly edited) spec and the text it came from; broadcast to the region. */
+export interface SendNeedRequest {
+  text: string;
+  spec: NeedSpec;
+  /** Region to broadcast in; default the node's own, `all` for every region. */
+  region?: string;
+}
+/** `POST /api/needs` answer (202). */
+export interface SendNeedResponse {
+  transactionId: string;
+  messageId: string;
+  /** The region broadcast in, or `all`. */
+  broadcast: string;
+}
+
+/** One supplier's offer for a need, ranked on the buyer's node. */
+export interface RankedOffer {
+  /** Unique within the need: `<supplier subscriber id>/<item id>`. */
+  offerId: string;
+  supplier: string;
+  supplierName?: string;
+  itemId: string;
+  itemName: string;
+  quantity?: number;
+  /** Decimal strings, as in Beckn. */
+  unitPrice?: string;
+  total?: string;
+  currency: string;
+  leadTimeDays?: number;
+  /** ISO date the supplier promises. */
+  deliveryDate?: string;
+  /** How well the offer fits the need, 0..1. */
+  fit: number;
+  /** Ranking score, 0..1; offers are sorted by it, best first. */
+  score: number;
+  /** 1 = best. */
+  rank: number;
+  reasons: Reason[];
+  /** Milliseconds since the epoch when the on_search arrived. */
+  receivedAt: number;
+}
+
+/** `GET /api/needs/:transactionId/offers`. */
+export interface NeedOffersResponse {
+  transactionId: string;
+  spec?: NeedSpec;
+  /** Best first. */
+  offers: RankedOffer[];
+  /** Whether the node still waits for answers (the need's TTL has not passed). */
+  open: boolean;
+}
+
+/** A supplier's drafted answer to a need: price from its cost model, lead time from its calendar. */
+export interface DraftQuote {
+  itemId: string;
+  itemName: string;
+  quantity: number;
+  unitPrice: string;
+  total: string;
+  currency: string;
+  leadTimeDays: number;
+  deliveryDate?: string;
+  /** Cost model lines (`material`, `machining`, `setup`, `margin`, …) in `currency`. */
+  breakdown?: Array<{ code: string; amount: string }>;
+  /** Estimated chance of winning at this price, 0..1, when the node has learned one. */
+  winProbability?: number;
+}
+
+/** A need that reached this supplier's node and what its matcher made of it. */
+export interface IncomingNeed {
+  /** The need's transaction id (one incoming need per transaction). */
+  id: string;
+  buyer: string;
+  buyerName?: string;
+  receivedAt: number;
+  text: string;
+  spec?: NeedSpec;
+  /** 0..1. */
+  fit: number;
+  decision: 'respond' | 'decline';
+  reasons: Reason[];
+  quote?: DraftQuote;
+  /** `new`: waiting for the owner; `sent`: the quote went out (on_search); `declined`; `expired`. */
+  status: 'new' | 'sent' | 'declined' | 'expired';
+}
+
+/** `GET /api/incoming`: newest first. */
+export interface IncomingListResponse {
+  needs: IncomingNeed[];
+}
+/** `POST /api/incoming/:id/send` body: send the drafted quote, optionally adjusted. */
+export interface SendQuoteRequest {
+  unitPrice?: string;
+  leadTimeDays?: number;
+  note?: string;
+}
+/** `POST /api/incoming/:id/decline` body. */
+export interface DeclineNeedRequest {
+  reason?: string;
+}
+/** Answer of both incoming actions. */
+export interface IncomingActionResponse {
+  need: IncomingNeed;
+  /** The on_search message sent, for `send`. */
+  messageId?: string;
+}
+
+/**
+ * `GET /api/orders/:transactionId/progress`: the order's progress twin, from the supplier's machines.
+ * 404 `NOT_FOUND` while nothing was reported (the dashboard shows "no progress reported yet").
+ */
+export interface OrderProgress {
+  transactionId: string;
+  counterparty: string;
+  role: 'buyer' | 'supplier';
+  /** Beckn fulfilment state code (PENDING, IN_PRODUCTION, INSPECTED, SHIPPED, DELIVERED, …). */
+  state: string;
+  quantity: number;
+  /** Good parts done. */
+  done: number;
+  scrap?: number;
+  operations: Array<{ name: string; done: number; total: number; state: 'pending' | 'running' | 'done' }>;
+  /** What happened, oldest first: each from a twin event (asset, source timestamp). */
+  events: Array<{ at: number; code: string; detail?: string; asset?: string }>;
+  /** Expected completion, ISO date-time. */
+  eta?: string;
+  updatedAt: number;
+}
+
+/** The AAS 3.0 fields the dashboard reads (the node serves full AAS JSON). */
+export interface AasLangString {
+  language: string;
+  text: string;
+}
+export interface AasReference {
+  type: string;
+  keys: Array<{ type: string; value: string }>;
+}
+export interface AasShell {
+  id: string;
+  idShort?: string;
+  displayName?: AasLangString[];
+  description?: AasLangString[];
+  assetInformation: {
+    assetKind: string;
+    globalAssetId?: string;
+    assetType?: string;
+    /** `{ name: 'weftAssetId', value: 'cnc-01' }` carries the twins config's asset id. */
+    specificAssetIds?: Array<{ name: string; value: string }>;
+  };
+  submodels?: AasReference[];
+}
+export interface AasSubmodelElement {
+  modelType: string;
+  idShort?: string;
+  valueType?: string;
+  /** Property: a string; collections and lists: elements. */
+  value?: string | AasSubmodelElement[] | AasLangString[];
+  semanticId?: AasReference;
+}
+export interface AasSubmodel {
+  id: string;
+  idShort?: string;
+  semanticId?: AasReference;
+  submodelElements?: AasSubmodelElement[];
+}
+/**
+ * AAS Part 2 paged list: `GET /aas/shells`, `GET /aas/submodels`. Ids in paths are base64url.
+ * The dashboard takes a shell's asset id (for the twin stream and history) from its specific asset id
+ * named `weftAssetId` (twins/aas/model.ts WEFT_ASSET_ID), else from its idShort.
+ */
+export interface AasPage<T> {
+  result: T[];
+  paging_metadata: { cursor?: string };
+}
+
+/**
+ * `GET /api/twins/stream` (SSE): `event: sample`, `data:` one sample or an array of samples (JSON);
+ * `?asset=<id>` limits it to one asset, `&snapshot=true` first sends every value held.
+ */
+export type TwinSample = Pick<
+  TelemetrySample,
+  'assetId' | 'property' | 'value' | 'unit' | 'sourceTs' | 'quality' | 'seq'
+>;
+
+/** `GET /api/twins/:asset/:property/history?from=<ms>&to=<ms>&resolution=<ms>`. */
+export interface TwinHistory {
+  asset: string;
+  property: string;
+  unit?: string;
+  resolutionMs: number;
+  /** Oldest first; numeric properties only (each bucket's mean, and its min and max). */
+  points: Array<{ t: number; value: number; min?: number; max?: number }>;
+}
+
+/** `GET /api/capacity?days=<n>`: free hours per process per day (from shifts, machine state, bookings). */
+export interface CapacityView {
+  /** ISO dates, one per column. */
+  days: string[];
+  /** Process id → free hours on each of `days`. */
+  processes: Record<string, number[]>;
+}
+
+/**
+ * `GET /api/events` (SSE): `event: <type>`, `data:` the event as JSON; `: ping` comments keep it open.
+ */
+export type WeftEvent =
+  | { type: 'offer'; transactionId: string; offer: RankedOffer }
+  | {
+      type: 'deal';
+      transactionId: string;
+      counterparty: string;
+      action: string;
+      direction: 'in' | 'out';
+      state: string;
+      at: number;
+    }
+  | { type: 'ledger'; entry: LedgerEntrySummary }
+  | { type: 'need'; need: IncomingNeed };
+export type WeftEventType = WeftEvent['type'];
+
+/** `GET /api/settings`: what the node runs with; `writable` says which PUTs it accepts. */
+export interface SettingsView {
+  profile: Profile;
+  llm: {
+    /** OpenAI-compatible base URL, or null when no large model is configured. */
+    endpoint: string | null;
+    model: string | null;
+    status: 'off' | 'ok' | 'unreachable';
+  };
+  telemetry: {
+    sources: Array<{ kind: string; target: string; status: 'up' | 'down' }>;
+    mappings: Array<{ source: string; asset: string; property: string; unit?: string }>;
+  };
+  writable: { profile: boolean; llm: boolean };
+}
+/** `PUT /api/profile` body (the whole profile), answered with `{ profile }`. */
+export type ProfileUpdate = Profile;
+/** `PUT /api/settings/llm` body; `endpoint: null` turns the large model off. Answered with SettingsView. */
+export interface LlmUpdate {
+  endpoint: string | null;
+  model: string | null;
+  apiKey?: string;
+}
