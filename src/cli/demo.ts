@@ -10,6 +10,7 @@ import { defaultNodeOptions, WeftNode } from '../node/weft-node.js';
 import type { Profile } from '../protocol/profile.js';
 import type { CatalogItem } from '../store/index.js';
 import { createLogger } from '../util/logger.js';
+import { dashboardUrl } from './dashboard.js';
 import { untilSignal } from './signals.js';
 
 export interface DemoOptions {
@@ -280,8 +281,8 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     story.done = true;
     say(story.failed === 0 ? `\nAll ${story.passed} steps happened.` : `\n${story.failed} step(s) failed.`);
     if (opts.script || story.failed > 0) return story.failed === 0 ? 0 : 1;
-    say('\nThe nodes keep running. Owner API of each (Authorization: Bearer <token>):');
-    for (const n of nodes) say(`  ${n.profile.name.padEnd(30)} ${n.url}/api  token ${n.dataDir.adminToken}`);
+    say('\nThe nodes keep running. Open a dashboard (each link logs you in as that node's owner):');
+    for (const n of nodes) say(`  ${n.profile.name.padEnd(30)} ${dashboardUrl(n)}`);
     say('Press Ctrl-C to stop; starting again resumes with the same data.');
     await untilSignal(async () => {
       for (const n of [...nodes].reverse()) await n.close();

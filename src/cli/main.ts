@@ -16,6 +16,7 @@ import { defaultSqliteStoreOptions, SqliteStore } from '../store/index.js';
 import { isWeftError } from '../util/errors.js';
 import { silentLogger } from '../util/logger.js';
 import { applyDotted, bool, int, list, type ParsedArgs, parseArgs, req, str, UsageError } from './args.js';
+import { dashboardUrl } from './dashboard.js';
 import { runDemo } from './demo.js';
 import { untilSignal } from './signals.js';
 
@@ -212,6 +213,8 @@ async function cmdStart(args: ParsedArgs): Promise<number> {
   public key    : ${node.dataDir.keys.publicKeyRaw.toString('base64')}
   beckn uri     : ${node.becknUri}
   owner api     : ${node.url}/api (Authorization: Bearer <${join(node.dataDir.dir, 'admin-token')}>)
+  dashboard     : ${dashboardUrl(node)}
+                  (opens logged in; a URL fragment never reaches the server or its logs)
 Press Ctrl-C to stop.`);
   await untilSignal(() => node.close());
   return 0;
