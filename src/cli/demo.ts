@@ -281,7 +281,7 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     story.done = true;
     say(story.failed === 0 ? `\nAll ${story.passed} steps happened.` : `\n${story.failed} step(s) failed.`);
     if (opts.script || story.failed > 0) return story.failed === 0 ? 0 : 1;
-    say('\nThe nodes keep running. Open a dashboard (each link logs you in as that node's owner):');
+    say("\nThe nodes keep running. Open a dashboard (each link logs you in as that node's owner):");
     for (const n of nodes) say(`  ${n.profile.name.padEnd(30)} ${dashboardUrl(n)}`);
     say('Press Ctrl-C to stop; starting again resumes with the same data.');
     await untilSignal(async () => {
