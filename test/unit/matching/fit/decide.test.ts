@@ -1,0 +1,335 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  capabilitiesFrom,
+  cycleMinutes,
+  decide,
+  type FitDecision,
+  IndexedCatalogue,
+  ShiftCapacityView,
+} from '../../../../src/matching/fit/index.js';
+import type { NeedFields, NeedSpec } from '../../../../src/matching/spec.js';
+import type { Profile } from '../../../../src/protocol/profile.js';
+import type { AssetDefinition } from '../../../../src/twins/config-schema.js';
+
+// Monday 2 March 2026, 08:00 UTC.
+const NOW = Date.UTC(2026, 2, 2, 8);
+const MON_SAT = [1, 2, 3, 4, 5, 6];
+const shifts = [
+  { days: MON_SAT, start: '08:00', end: '18:00' },
+  { days: MON_SAT, start: '18:00', end: '04:00' },
+];
+
+const profile: Profile = {
+  name: 'Dongguan Precision CNC',
+  roles: ['supplier'],
+  country: 'CHN',
+  city: 'std:0769',
+  region: 'CN-GD',
+  categories: ['cnc-machining'],
+  certifications: ['ISO9001', 'IATF16949'],
+  uri: '',
+};
+
+const assets: AssetDefinition[] = Array.from({ length: 10 }, (_, i) => ({
+  id: `vmc-${i}`,
+  kind: 'machine' as const,
+  name: 'VMC',
+  processes: ['cnc-machining'],
+  materials: ['aluminium', 'stainless-steel', 'brass'],
+  toleranceMm: 0.01,
+  ratePerHour: 150,
+  shifts,
+}));
+
+const caps = capabilitiesFrom(profile, assets, {
+  margin: 0.15,
+  minOrderQty: 10,
+  maxOrderQty: 100_000,
+  deliveryRegions: ['CN', 'EU'],
+  grades: { aluminium: ['6061-T6', '7075-T6'] },
+  finishes: ['anodizing'],
+});
+// 10 machines × 20 h × 0.85 = 170 free hours a day, Monday to Saturday.
+const capacity = new ShiftCapacityView({ assets });
+
+function need(fields: NeedFields, text = 'need'): NeedSpec {
+  return { text, language: 'en', fields, parser: 'test', warnings: [] };
+}
+
+const f = <T>(value: T, confidence = 0.9) => ({ value, confidence });
+
+/** A need this supplier can serve, field by field. */
+const good: NeedFields = {
+  process: f('cnc-machining'),
+  categories: f(['cnc-machining']),
+  material: f({ family: 'aluminium', grade: '6061-T6' }),
+  quantity: f({ value: 1000, unit: 'pcs' }),
+  tolerance: f({ mm: 0.05 }),
+  certifications: f(['ISO9001']),
+  deadline: f({ date: '2026-04-01', days: 30 }),
+  deliveryPlace: f({ name: 'Dongguan', region: 'CN-GD' }),
+};
+
+function run(fields: NeedFields, text?: string): FitDecision {
+  return decide(need(fields, text), caps, capacity, undefined, { now: NOW });
+}
+
+function failed(d: FitDecision): string[] {
+  return d.reasons.filter((r) => !r.ok && r.hard).map((r) => r.code);
+}
+
+test('a need it can serve: respond, every hard constraint checked and passed, a quote', () => {
+  const d = run(good);
+  assert.equal(d.respond, true, JSON.stringify(d.reasons));
+  for (const code of [
+    'process',
+    'material',
+    'tolerance',
+    'certifications',
+    'quantity',
+    'capacity',
+    'region',
+  ]) {
+    const r = d.reasons.find((x) => x.code === code);
+    assert.ok(r, `${code} checked`);
+    assert.equal(r.ok, true, r.text);
+    assert.equal(r.hard, true);
+  }
+  assert.ok(d.score > 0.8 && d.score <= 1, `score ${d.score}`);
+  assert.ok(d.quote);
+});
+
+test('the quote adds up: material + machining + set-up + margin, lead time from the capacity view', () => {
+  const d = run(good);
+  const q = d.quote!;
+  // 15 min per part at ±0.05 (the reference) × 150 CNY/h.
+  assert.equal(q.breakdown.machining, 37.5);
+  // 0.3 kg × 2.5 stock × 4 USD/kg × 7.1.
+  assert.equal(q.breakdown.material, 21.3);
+  // (3 h × 150 + 0) / 1000.
+  assert.equal(q.breakdown.setup, 0.45);
+  assert.equal(q.breakdown.margin, Math.round((37.5 + 21.3 + 0.45) * 0.15 * 100) / 100);
+  const sum = q.breakdown.material + q.breakdown.machining + q.breakdown.setup + q.breakdown.margin;
+  assert.ok(Math.abs(sum - q.unitPrice) <= 0.02, `${sum} vs ${q.unitPrice}`);
+  assert.equal(q.total, Math.round(q.unitPrice * 1000 * 100) / 100);
+  assert.equal(q.currency, 'CNY');
+  // 1000 × 15 min + 3 h = 253 h from Wednesday 4 March at 170 h/day: done Thursday; 1 day to Dongguan.
+  assert.equal(q.startDate, '2026-03-04');
+  assert.equal(q.completionDate, '2026-03-05');
+  assert.equal(q.deliveryDate, '2026-03-06');
+  assert.equal(q.leadTimeDays, 4);
+  assert.ok(q.explanation.some((l) => l.startsWith('machining: 15 min/part')));
+  assert.ok(q.explanation.some((l) => l.includes('253 h of cnc-machining')));
+});
+
+test('each hard constraint declines with its own reason', () => {
+  const cases: Array<[string, NeedFields]> = [
+    ['process', { ...good, process: f('injection-moulding'), categories: f(['injection-moulding']) }],
+    ['material', { ...good, material: f({ family: 'titanium' }) }],
+    ['tolerance', { ...good, tolerance: f({ mm: 0.005 }) }],
+    ['certifications', { ...good, certifications: f(['ISO13485']) }],
+    ['quantity', { ...good, quantity: f({ value: 5, unit: 'pcs' }) }],
+    ['quantity', { ...good, quantity: f({ value: 200_000, unit: 'pcs' }), deadline: undefined }],
+    [
+      'capacity',
+      { ...good, quantity: f({ value: 50_000, unit: 'pcs' }), deadline: f({ date: '2026-03-10' }) },
+    ],
+    ['region', { ...good, deliveryPlace: f({ name: 'Chicago', region: 'US-IL' }) }],
+  ];
+  for (const [code, fields] of cases) {
+    const d = run(fields);
+    assert.equal(d.respond, false, code);
+    assert.deepEqual(failed(d), [code], `${code}: ${JSON.stringify(d.reasons)}`);
+    assert.equal(d.quote, undefined);
+  }
+});
+
+test('the capacity check reads the calendar: booked hours push the delivery past the deadline', () => {
+  const busy = new ShiftCapacityView({
+    assets,
+    booked: [{ process: 'cnc-machining', from: '2026-03-01', to: '2026-03-31', share: 1 }],
+  });
+  const d = decide(need(good), caps, busy, undefined, { now: NOW });
+  assert.equal(d.respond, false);
+  assert.deepEqual(failed(d), ['capacity']);
+  const later = decide(need({ ...good, deadline: f({ date: '2026-04-30' }) }), caps, busy, undefined, {
+    now: NOW,
+  });
+  assert.equal(later.respond, true);
+  assert.equal(later.quote?.completionDate, '2026-04-02', 'first free day is 1 April');
+});
+
+test('IATF 16949 covers ISO 9001; RoHS and UL are product marks, not site certifications', () => {
+  const d = run({ ...good, certifications: f(['ISO9001', 'RoHS', 'UL']) });
+  assert.equal(d.respond, true, JSON.stringify(d.reasons));
+  const marks = d.reasons.find((r) => r.code === 'certifications' && r.text.includes('RoHS'));
+  assert.equal(marks?.hard, false, JSON.stringify(d.reasons));
+});
+
+test('fields parsed with low confidence are soft: a mismatch lowers the score instead of declining', () => {
+  const hard = run({ ...good, certifications: f(['ISO13485'], 0.9) });
+  const soft = run({ ...good, certifications: f(['ISO13485'], 0.3) });
+  assert.equal(hard.respond, false);
+  assert.equal(soft.respond, true);
+  const r = soft.reasons.find((x) => x.code === 'certifications');
+  assert.equal(r?.ok, false);
+  assert.equal(r?.hard, false);
+  assert.ok(soft.score < run(good).score);
+  const lowRegion = run({ ...good, deliveryPlace: f({ name: 'Chicago', region: 'US-IL' }, 0.4) });
+  assert.equal(lowRegion.respond, true);
+});
+
+test('fields the need does not state are not held against the supplier but lower the score', () => {
+  const sparse = run({ process: good.process, material: good.material });
+  assert.equal(sparse.respond, true, JSON.stringify(sparse.reasons));
+  assert.ok(sparse.score < run(good).score, `${sparse.score} < ${run(good).score}`);
+  assert.equal(sparse.quote?.quantity, 100, 'quoted for the assumed quantity');
+  const inferred = run({ material: f({ family: 'brass' }), quantity: f({ value: 500, unit: 'pcs' }) });
+  assert.equal(inferred.respond, true);
+  assert.equal(inferred.quote?.process, 'cnc-machining', 'process inferred from the material');
+});
+
+test('a need that names no process, category or material is declined: nothing to quote', () => {
+  const d = run({ quantity: f({ value: 100, unit: 'pcs' }) });
+  assert.equal(d.respond, false);
+  assert.deepEqual(failed(d), ['basis']);
+});
+
+test('a low-confidence process it does not run is not replaced by a guess from the material', () => {
+  const d = run({ process: f('turning', 0.4), material: f({ family: 'aluminium' }) });
+  assert.equal(d.respond, false);
+  assert.ok(d.reasons.some((r) => r.code === 'basis'));
+  // …but a usable category can still carry it.
+  const byCategory = run({
+    process: f('die-casting', 0.4),
+    categories: f(['die-casting', 'cnc-machining'], 0.7),
+  });
+  assert.equal(byCategory.respond, true);
+});
+
+test('soft checks: grade not stocked, finish subcontracted, over budget: still responds, with reasons', () => {
+  const d = run({
+    ...good,
+    material: f({ family: 'aluminium', grade: '5083' }),
+    finish: f(['anodizing', 'powder-coating']),
+    budget: f({ amount: 1, currency: 'USD', per: 'unit' as const }),
+  });
+  assert.equal(d.respond, true);
+  const byCode = (c: string) => d.reasons.filter((r) => r.code === c);
+  assert.equal(byCode('grade')[0]?.ok, false);
+  assert.deepEqual(
+    byCode('finish').map((r) => r.ok),
+    [true, false],
+  );
+  assert.equal(byCode('budget')[0]?.ok, false);
+  assert.ok(
+    d.quote!.explanation.some((l) => l.startsWith('finishing')),
+    'a finish adds days',
+  );
+  assert.equal(d.quote!.deliveryDate, '2026-03-08');
+});
+
+test('a tighter tolerance lengthens the cycle: higher price, later completion', () => {
+  const loose = run({ ...good, quantity: f({ value: 5000, unit: 'pcs' }) }).quote!;
+  const tight = run({ ...good, quantity: f({ value: 5000, unit: 'pcs' }), tolerance: f({ mm: 0.01 }) })
+    .quote!;
+  assert.ok(tight.unitPrice > loose.unitPrice);
+  assert.ok(tight.completionDate > loose.completionDate);
+  const model = caps.processes[0]!.cycle;
+  assert.equal(cycleMinutes(model, 0.05), 15);
+  assert.equal(cycleMinutes(model, 0.025), 22.5, 'one halving: half as long again');
+});
+
+test('a quantity in kg becomes parts through the typical part mass', () => {
+  const d = run({ ...good, quantity: f({ value: 300, unit: 'kg' }) });
+  assert.equal(d.quote?.quantity, 1000, '300 kg at 0.3 kg per part');
+});
+
+test('shipping by distance: same region, same country, same zone, far', () => {
+  const to = (region: string) =>
+    run({ ...good, deliveryPlace: f({ name: region, region }) }).quote!.deliveryDate;
+  assert.equal(to('CN-GD'), '2026-03-06');
+  assert.equal(to('CN-JS'), '2026-03-08');
+  assert.equal(to('DE-BY'), '2026-03-19');
+});
+
+test('a catalogue, when given, attaches its best matching item without changing the decision', () => {
+  const catalogue = new IndexedCatalogue([
+    { id: 'p1', name: 'Injection moulded ABS housing', categories: ['injection-moulding'] },
+    {
+      id: 'p2',
+      name: 'CNC machined aluminium 6061-T6 bracket',
+      categories: ['cnc-machining'],
+      materials: ['aluminium'],
+    },
+    { id: 'p3', name: 'CNC machined stainless steel flange', categories: ['cnc-machining'] },
+  ]);
+  const d = decide(need(good, 'aluminium bracket, CNC'), caps, capacity, catalogue, { now: NOW });
+  assert.equal(d.respond, true);
+  assert.equal(d.quote?.catalogueItem?.id, 'p2');
+  assert.equal(d.score, run(good).score);
+});
+
+test('a generic process served by several of ours is quoted on the one that works the material', () => {
+  const foundry = capabilitiesFrom({ ...profile, categories: ['casting'] }, [
+    {
+      id: 's',
+      kind: 'line',
+      name: 'sand',
+      processes: ['sand-casting'],
+      materials: ['cast-iron'],
+      toleranceMm: 0.5,
+      ratePerHour: 200,
+      shifts,
+    },
+    {
+      id: 'i',
+      kind: 'line',
+      name: 'lost wax',
+      processes: ['investment-casting'],
+      materials: ['stainless-steel'],
+      toleranceMm: 0.1,
+      ratePerHour: 150,
+      shifts,
+    },
+  ]);
+  const foundryCapacity = new ShiftCapacityView({ assets: [] });
+  const d = decide(
+    need({
+      process: f('casting'),
+      material: f({ family: 'stainless-steel' }),
+      quantity: f({ value: 500, unit: 'pcs' }),
+    }),
+    foundry,
+    new ShiftCapacityView({
+      assets: [
+        {
+          id: 'i',
+          kind: 'line',
+          name: 'lost wax',
+          processes: ['investment-casting'],
+          materials: ['stainless-steel'],
+          shifts,
+        },
+      ],
+    }),
+    undefined,
+    { now: NOW },
+  );
+  assert.equal(d.respond, true, JSON.stringify(d.reasons));
+  assert.equal(d.quote?.process, 'investment-casting');
+  // With no machine in the capacity view the same need cannot be scheduled: declined on capacity.
+  const none = decide(
+    need({
+      process: f('casting'),
+      material: f({ family: 'stainless-steel' }),
+      quantity: f({ value: 500, unit: 'pcs' }),
+    }),
+    foundry,
+    foundryCapacity,
+    undefined,
+    { now: NOW },
+  );
+  assert.deepEqual(failed(none), ['capacity']);
+});

@@ -1,0 +1,148 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import '../../../../src/protocol/formats.js';
+import { BuiltinNeedParser } from '../../../../src/matching/parser/index.js';
+import { type NeedFields, NeedSpecSchema } from '../../../../src/matching/spec.js';
+
+const parser = new BuiltinNeedParser();
+const checkSpec = TypeCompiler.Compile(NeedSpecSchema);
+const MONDAY = new Date('2026-05-11T09:00:00Z');
+
+async function values(text: string, now = MONDAY): Promise<Record<string, unknown>> {
+  const spec = await parser.parse(text, { now });
+  assert.ok(
+    checkSpec.Check(spec),
+    [...checkSpec.Errors(spec)].map((e) => `${e.path} ${e.message}`).join('; '),
+  );
+  return Object.fromEntries(
+    Object.entries(spec.fields).map(([k, f]) => [k, (f as { value: unknown }).value]),
+  );
+}
+
+test('the issue example in Simplified Chinese: every field, with confidence and source', async () => {
+  const spec = await parser.parse('需要5000件304不锈钢CNC加工零件,公差±0.01mm,需ISO9001,30天内交货到东莞', {
+    now: MONDAY,
+  });
+  assert.equal(spec.language, 'zh-Hans');
+  assert.equal(spec.parser, 'builtin');
+  assert.deepEqual(spec.warnings, []);
+  const f = spec.fields as Required<NeedFields>;
+  assert.deepEqual(f.categories.value, ['cnc-machining']);
+  assert.equal(f.process.value, 'cnc-machining');
+  assert.deepEqual(f.material.value, { family: 'stainless-steel', grade: '304' });
+  assert.deepEqual(f.quantity.value, { value: 5000, unit: 'pcs' });
+  assert.deepEqual(f.tolerance.value, { mm: 0.01 });
+  assert.deepEqual(f.certifications.value, ['ISO9001']);
+  assert.deepEqual(f.deadline.value, { date: '2026-06-10', days: 30 });
+  assert.deepEqual(f.deliveryPlace.value, { name: '东莞', region: 'CN-GD' });
+  assert.equal(f.quantity.source, '5000件');
+  assert.equal(f.process.source, 'CNC加工');
+  for (const field of Object.values(f)) assert.ok(field.confidence > 0.5 && field.confidence <= 1);
+});
+
+test('the issue example in English', async () => {
+  const v = await values(
+    '10k 6061-T6 anodized enclosures, ±0.05 mm, IATF 16949, delivery Hamburg by 2027-03-01',
+  );
+  assert.deepEqual(v, {
+    material: { family: 'aluminium', grade: '6061-T6' },
+    quantity: { value: 10000, unit: 'pcs' },
+    tolerance: { mm: 0.05 },
+    finish: ['anodizing'],
+    certifications: ['IATF16949'],
+    deadline: { date: '2027-03-01' },
+    deliveryPlace: { name: 'Hamburg', region: 'DE-HH' },
+  });
+});
+
+test('Traditional Chinese reads like Simplified, and sources point at the words as written', async () => {
+  const spec = await parser.parse('需要五千件鋁合金CNC加工外殼，陽極氧化，交貨到東莞', { now: MONDAY });
+  assert.equal(spec.language, 'zh-Hant');
+  assert.deepEqual(spec.fields.quantity?.value, { value: 5000, unit: 'pcs' });
+  assert.equal(spec.fields.quantity?.source, '五千件');
+  assert.deepEqual(spec.fields.finish?.value, ['anodizing']);
+  assert.equal(spec.fields.finish?.source, '陽極氧化');
+  assert.deepEqual(spec.fields.deliveryPlace?.value, { name: '东莞', region: 'CN-GD' });
+});
+
+test('deadlines: relative, absolute, month ends, weekdays, working days', async () => {
+  const date = async (text: string, now = MONDAY) => (await values(text, now))['deadline'];
+  assert.deepEqual(await date('30天内交货'), { date: '2026-06-10', days: 30 });
+  assert.deepEqual(await date('delivery within 6 weeks'), { date: '2026-06-22', days: 42 });
+  assert.deepEqual(await date('by 2027-03-01'), { date: '2027-03-01' });
+  assert.deepEqual(await date('3月底前交货'), { date: '2027-03-31' }, 'March is past in May: next year');
+  assert.deepEqual(await date('6月底前交货'), { date: '2026-06-30' });
+  assert.deepEqual(await date('下周五前要'), { date: '2026-05-22' });
+  assert.deepEqual(await date('15个工作日交货'), { date: '2026-06-01', days: 21 });
+  assert.deepEqual(await date('两个月内'), { date: '2026-07-11', days: 61 });
+  assert.deepEqual(await date('need by May 15, 2026'), { date: '2026-05-15' });
+  assert.deepEqual(await date('before 15 January 2027'), { date: '2027-01-15' });
+  assert.deepEqual(await date('8月前交货'), { date: '2026-07-31' });
+  assert.deepEqual(await date('国庆前交货'), { date: '2026-09-30' });
+  assert.deepEqual(await date('明天发货'), { date: '2026-05-12', days: 1 });
+  assert.equal(await date('明天给报价'), undefined, 'a quote tomorrow is not a delivery');
+  assert.equal(await date('账期30天'), undefined, 'payment terms are not a deadline');
+  assert.equal(await date('payment net 30 days'), undefined);
+});
+
+test('quantities: Chinese numerals, magnitudes, tonnes, first batch over annual volume, not dimensions', async () => {
+  const qty = async (text: string) => (await values(text))['quantity'];
+  assert.deepEqual(await qty('五千件'), { value: 5000, unit: 'pcs' });
+  assert.deepEqual(await qty('1.5万套'), { value: 15000, unit: 'sets' });
+  assert.deepEqual(await qty('10k'), { value: 10000, unit: 'pcs' });
+  assert.deepEqual(await qty('两吨'), { value: 2000, unit: 'kg' });
+  assert.deepEqual(await qty('20 tonnes of profiles'), { value: 20000, unit: 'kg' });
+  assert.deepEqual(await qty('年用量10万件，首批5000件'), { value: 5000, unit: 'pcs' });
+  assert.deepEqual(await qty('单件重约80公斤，共60件'), { value: 60, unit: 'pcs' });
+  assert.deepEqual(await qty('12,000 wire harnesses'), { value: 12000, unit: 'pcs' });
+  assert.equal(await qty('板厚2mm，长度6米'), undefined);
+  assert.equal(await qty('M8 thread, 4-layer board, class 8'), undefined);
+});
+
+test('tolerance, budget, places', async () => {
+  assert.deepEqual((await values('外圆公差2丝'))['tolerance'], { mm: 0.02 });
+  assert.deepEqual((await values('公差0.05'))['tolerance'], { mm: 0.05 });
+  assert.deepEqual((await values('±0.0005"'))['tolerance'], { mm: 0.0127 });
+  assert.equal((await values('±0.3%'))['tolerance'], undefined);
+  assert.equal((await values('膜厚50um'))['tolerance'], undefined);
+  assert.deepEqual((await values('单价不超过12元'))['budget'], { amount: 12, currency: 'CNY', per: 'unit' });
+  assert.deepEqual((await values('budget 50k EUR'))['budget'], {
+    amount: 50000,
+    currency: 'EUR',
+    per: 'total',
+  });
+  assert.deepEqual((await values('预算30万元'))['budget'], { amount: 300000, currency: 'CNY', per: 'total' });
+  assert.deepEqual((await values('target price 0.6 USD/pc'))['budget'], {
+    amount: 0.6,
+    currency: 'USD',
+    per: 'unit',
+  });
+  assert.deepEqual((await values('交货到东莞'))['deliveryPlace'], { name: '东莞', region: 'CN-GD' });
+  assert.deepEqual((await values('delivery Hamburg'))['deliveryPlace'], { name: 'Hamburg', region: 'DE-HH' });
+  assert.deepEqual((await values('DDP Milan'))['deliveryPlace'], { name: 'Milan', region: 'IT-MI' });
+  // A city the gazetteer does not know: jieba's place-name tag finds it, without a region.
+  assert.deepEqual((await values('需要500件，交货到湛江'))['deliveryPlace'], { name: '湛江' });
+  assert.deepEqual((await values('送到江西赣州'))['deliveryPlace'], { name: '赣州' });
+  assert.equal((await values('交货到客户指定仓库'))['deliveryPlace'], undefined);
+  assert.equal(
+    (await values('苏州周边的供应商优先'))['deliveryPlace'],
+    undefined,
+    'where suppliers are is not where goods go',
+  );
+});
+
+test('process rules: specific over general, finishing-only services, negated treatments', async () => {
+  const v1 = await values('铸件 sand casting, CNC机加工');
+  assert.equal(v1['process'], 'sand-casting');
+  assert.deepEqual(v1['categories'], ['casting', 'cnc-machining']);
+  const v2 = await values('硬质阳极氧化加工，6061铝件1500件');
+  assert.equal(v2['process'], 'hard-anodizing');
+  assert.deepEqual(v2['categories'], ['surface-treatment']);
+  const v3 = await values('10k anodized enclosures');
+  assert.equal(v3['process'], undefined, 'an anodized product is not an anodizing service');
+  assert.deepEqual(v3['finish'], ['anodizing']);
+  const v4 = await values('锻件，20CrMnTi，渗碳淬火由我方负责');
+  assert.equal(v4['finish'], undefined);
+  assert.equal(v4['process'], 'forging');
+});
