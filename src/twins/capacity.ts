@@ -164,7 +164,8 @@ export class CapacityCalendar {
         // them from each process's pool, which may count a machine twice for two different jobs on
         // the same day. Kept simple on purpose: a shop that cares splits such machines in the config.
         for (const p of asset.processes) {
-          const row = (capacity[p] ??= new Array<number>(days.length).fill(0));
+          const row = capacity[p] ?? new Array<number>(days.length).fill(0);
+          capacity[p] = row;
           row[i]! += hours;
         }
       });
