@@ -212,6 +212,18 @@ export class WeftClient {
   capacity(days?: number): Promise<CapacityView> {
     return this.call('GET', `/api/capacity${days ? `?days=${days}` : ''}`);
   }
+  /** `POST /api/telemetry`: values pushed by a system without MQTT (all or nothing; 400/413 say why). */
+  pushTelemetry(
+    samples: Array<{
+      asset: string;
+      property: string;
+      value: number | string | boolean;
+      ts?: number | string;
+      unit?: string;
+    }>,
+  ): Promise<{ accepted: number }> {
+    return this.call('POST', '/api/telemetry', { samples });
+  }
 
   // ---------------------------------------------------------------- settings (contract.ts)
   settings(): Promise<SettingsView> {

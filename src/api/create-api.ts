@@ -2,7 +2,9 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { ApiDeps } from './deps.js';
 import { becknRoutes } from './routes-beckn.js';
 import { indexRoutes } from './routes-index.js';
+import { type NeedsMatching, needsRoutes } from './routes-needs.js';
 import { ownerRoutes } from './routes-owner.js';
+import { registerTwinsApi, type TwinsApiDeps } from './routes-twins.js';
 import { defaultWebOptions, OwnerAuth, type WebOptions, webFallback, webRoutes } from './routes-web.js';
 
 export interface ApiOptions {
@@ -29,7 +31,7 @@ export const defaultApiOptions: ApiOptions = {
  */
 export function createApi(
   opts: Pick<ApiOptions, 'maxOwnerBodyBytes'> & Partial<Pick<ApiOptions, 'web'>>,
-  deps: ApiDeps,
+  deps: ApiDeps & { matching?: NeedsMatching | undefined } & TwinsApiDeps,
 ): FastifyInstance {
   const web = opts.web ?? defaultWebOptions;
   const now = () => Date.now();
@@ -45,6 +47,8 @@ export function createApi(
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     keepAliveTimeout: 30_000,
+    // AAS identifiers travel base64url-encoded in paths: a node's submodel id alone is ~120 characters.
+    routerOptions: { maxParamLength: 2048 },
   });
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/metrics', async (_req, reply) => {
@@ -68,6 +72,10 @@ export function createApi(
   });
   app.register(becknRoutes(deps));
   app.register(ownerRoutes(deps, auth));
+  // The matching's owner API (needs, incoming, events), when the node runs the matching.
+  if (deps.matching) app.register(needsRoutes({ ...deps, matching: deps.matching }, auth));
+  // The twins: AAS API, live stream, capacity, telemetry push, order progress and partner sharing.
+  registerTwinsApi(app, deps, auth);
   app.register(webRoutes(auth));
   // The dashboard answers what no route took: its files, client routes, and API 404s with a code.
   app.setNotFoundHandler(webFallback(web, auth, now));

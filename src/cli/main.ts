@@ -5,7 +5,7 @@ import '../util/compat.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { WeftClient } from '../api/index.js';
+import { ApiError, WeftClient } from '../api/index.js';
 import { verifyBundle } from '../ledger/index.js';
 import { PeerDirectory } from '../network/index.js';
 import { API_URL_FILE, type DataDir, initDataDir, loadDataDir, rotateKey } from '../node/data-dir.js';
@@ -18,7 +18,9 @@ import { silentLogger } from '../util/logger.js';
 import { applyDotted, bool, int, list, type ParsedArgs, parseArgs, req, str, UsageError } from './args.js';
 import { dashboardUrl } from './dashboard.js';
 import { runDemo } from './demo.js';
+import { cmdNeed, MATCHING_START_HELP, matchingOptionsOf, NEED_HELP, withoutMatchingFlags } from './need.js';
 import { untilSignal } from './signals.js';
+import { cmdSim, SIM_HELP } from './sim.js';
 
 const VERSION = '0.1.0';
 
@@ -33,7 +35,9 @@ Commands:
   peers     trust a partner node, list or remove trusted partners
   catalog   add, list or remove items of the static catalogue a supplier answers from
   ledger    verify the ledger, export a deal's bundle, verify a bundle
+  need      read a need written in Chinese or English as a typed spec; send it; see its ranked offers
   demo      start a buyer and two suppliers on loopback and run whole deals
+  sim       simulate a factory's machines publishing telemetry to an MQTT broker (Sparkplug B or JSON)
   key       rotate the node's key (the subscriber id stays; the new key is announced signed by the old)
 
 Every command takes --data DIR (default: $WEFT_DATA or ~/.weft).
@@ -75,7 +79,9 @@ Peer-to-peer network (needs broadcast in the region, signed node directory):
   --p2p.loopbackCluster true  many nodes on one host (tests, demo): no same-IP penalty [false]
   --p2p.republishMs N         how often the node's signed record is republished [60000]
   --p2p.publishCatalog true   publish a signed summary of the catalogue for public indexers [false]
-  --indexer                   also run as a public indexer (directory and public catalogues only)`,
+  --indexer                   also run as a public indexer (directory and public catalogues only)
+
+${MATCHING_START_HELP}`,
   peers: `Usage:
   weft peers add --subscriber-id ID --key PUBLIC_KEY_BASE64 --uri URL [--key-id ID] [--name NAME]
   weft peers list [--json]
@@ -96,23 +102,29 @@ The static catalogue a supplier answers search and select from.`,
   weft ledger verify --bundle FILE       check an exported bundle with nothing but the public keys in it
   weft ledger export --transaction ID [--out FILE]   write a deal's self-contained bundle (default: stdout)
   weft ledger list [--limit N]           the last entries`,
+  need: NEED_HELP,
+  sim: SIM_HELP,
   key: `Usage: weft key rotate [--data DIR]
 
 Replaces the node's Ed25519 key with a new one while the node is stopped. The subscriber id stays;
 the old key is kept as node.key.previous, and the node's signed record announces the new key with a
 proof signed by the old one, which every peer's directory checks. Entries already in the ledger keep
 verifying. Partners who trusted the node manually (weft peers add) must add the new key.`,
-  demo: `Usage: weft demo [--data DIR] [--script] [--port-base N]
+  demo: `Usage: weft demo [--data DIR] [--script] [--port-base N] [--speed N]
 
-Starts a buyer and two suppliers on loopback, each its own node with its own data dir under
-DIR/demo (default ~/.weft/demo), trusts them to each other, and runs whole deals, printing each step:
-search → on_search, select → on_select, init → on_init, confirm → on_confirm, progress as on_status,
-status, track, update, support, rating, and a cancelled order; then verifies both ledgers and a bundle.
-Without --script the nodes keep running (their addresses and admin tokens are printed) until Ctrl-C;
-starting again resumes with the same data.
+Starts a small industrial cluster on loopback: a buyer (an equipment maker) and five suppliers (CNC
+machining, sheet metal, injection moulding, die casting, PCB assembly), each its own node with its
+own data dir under DIR/demo (default ~/.weft/demo) and its own simulated shop floor feeding its twins
+(Sparkplug B into the node's built-in MQTT broker), all joined peer to peer. Then plays the story,
+printing each step: a need written in Chinese is parsed and broadcast, the suppliers that can really
+make it answer with quotes, the offers are ranked, the best is ordered, the order reports its own
+progress from the machines, shipment scans deliver it, the buyer rates it, every ledger verifies.
+Without --script the nodes keep running and each node's dashboard link is printed (it logs you in)
+until Ctrl-C; starting again resumes with the same data.
 
   --script        run the story once and exit 0 only if every step happened
-  --port-base N   listen on N, N+1, N+2 (default: free ports)`,
+  --port-base N   owner APIs on N … N+5 (default: free ports)
+  --speed N       simulated shop-floor time runs N times faster than real time [60; 600 with --script]`,
 };
 
 function dataDirOf(args: ParsedArgs): string {
@@ -146,6 +158,10 @@ export async function main(argv: string[]): Promise<number> {
         return await cmdCatalog(args, sub);
       case 'ledger':
         return await cmdLedger(args, sub);
+      case 'need':
+        return await cmdNeed(args, dataDirOf(args));
+      case 'sim':
+        return await cmdSim(args, dataDirOf(args));
       case 'key': {
         if (sub !== 'rotate') throw new UsageError('weft key rotate');
         const r = rotateKey(dataDirOf(args));
@@ -159,6 +175,7 @@ export async function main(argv: string[]): Promise<number> {
           dir: join(str(args, 'data') ?? process.env.WEFT_DATA ?? join(homedir(), '.weft'), 'demo'),
           script: bool(args, 'script'),
           portBase: int(args, 'port-base'),
+          speed: int(args, 'speed') ?? (bool(args, 'script') ? 600 : 60),
         });
       default:
         throw new UsageError(`unknown command "${cmd}"`);
@@ -168,7 +185,7 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`weft: ${e.message}\n\n${HELP[cmd ?? 'main'] ?? HELP.main}`);
       return 2;
     }
-    if (isWeftError(e)) {
+    if (isWeftError(e) || e instanceof ApiError) {
       console.error(`weft: ${e.code}: ${e.message}`);
       return 1;
     }
@@ -201,8 +218,13 @@ A partner trusts this node with:
 
 async function cmdStart(args: ParsedArgs): Promise<number> {
   const opts = applyDotted(
-    { ...defaultDaemonOptions, dataDir: dataDirOf(args), indexer: bool(args, 'indexer') },
-    args,
+    {
+      ...defaultDaemonOptions,
+      dataDir: dataDirOf(args),
+      indexer: bool(args, 'indexer'),
+      matching: matchingOptionsOf(args, process.env),
+    },
+    withoutMatchingFlags(args),
     ['api', 'inbox', 'outbox', 'sender', 'http', 'log', 'p2p'],
   );
   const node = await WeftNode.open(opts);

@@ -36,8 +36,9 @@ export class DealBook {
 
   async withLock<T>(transactionId: string, counterparty: string, fn: () => Promise<T>): Promise<T> {
     const key = `${transactionId}\u0000${counterparty}`;
-    const prev = this.locks.get(key) ?? Promise.resolve();
-    const run = prev.then(fn, fn);
+    const prev = this.locks.get(key);
+    // Nobody holds the deal: start at once rather than a microtask later.
+    const run = prev ? prev.then(fn, fn) : fn();
     const tail = run.catch(() => undefined);
     this.locks.set(key, tail);
     try {
@@ -80,22 +81,45 @@ export class DealBook {
     action: Action,
     direction: 'in' | 'out',
   ): Promise<void> {
-    const current = await this.get(transactionId, counterparty);
-    const phase = current
+    await this.deps.store.deals.step(await this.plan(transactionId, counterparty, action, direction));
+  }
+
+  /**
+   * `check` and `advance` in one read: throws OUT_OF_ORDER (as `check`) if the step is not allowed
+   * now, else returns the deal as `advance` would record it, for the caller to record together with
+   * the step's other effects (with the queued message, or the ledger entry of an accepted message;
+   * see Store.deals.step).
+   */
+  async plan(
+    transactionId: string,
+    counterparty: string,
+    action: Action,
+    direction: 'in' | 'out',
+  ): Promise<DealRecord> {
+    const { store, clock } = this.deps;
+    const current = await store.deals.get(transactionId, counterparty);
+    const phase: DealPhase = current
       ? isDealPhase(current.state)
         ? current.state
         : 'none'
-      : await this.phase(transactionId, counterparty);
+      : (await store.deals.get(transactionId, BROADCAST))
+        ? 'searching'
+        : 'none';
     const r = step(phase, action);
-    if (!r.ok) throw new WeftError('OUT_OF_ORDER', r.reason);
-    await this.deps.store.deals.put({
+    if (!r.ok) {
+      throw new WeftError('OUT_OF_ORDER', r.reason, {
+        peerAction: 'ignore',
+        details: { transactionId, counterparty, action, direction },
+      });
+    }
+    return {
       transactionId,
       counterparty,
       role: current?.role ?? roleOf(action, direction),
       state: r.phase,
       data: current?.data ?? '{}',
-      updatedAt: this.deps.clock.now(),
-    });
+      updatedAt: clock.now(),
+    };
   }
 
   async data(transactionId: string, counterparty: string): Promise<DealData> {

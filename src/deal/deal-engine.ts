@@ -9,7 +9,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import type { Matcher, Need, Offer } from '../matching/index.js';
+import type { Matcher, Need, NeedResponder, Offer } from '../matching/index.js';
 import type { PeerDirectory } from '../network/peer-directory.js';
 import type { Sender, Sent } from '../network/sender.js';
 import type { BecknError } from '../protocol/ack.js';
@@ -38,6 +38,13 @@ export interface DealEngineDeps {
   profile(): Profile;
   /** Publishes a signed search on the peer-to-peer network; undefined when the node runs without it. */
   publish?: (body: Buffer, authorization: string, region: string | undefined) => Promise<number>;
+  /**
+   * Answers searches from the node's capabilities (the AI matching); it may hand a search back to
+   * `matcher` (the static catalogue) with `{ kind: 'static' }`. Without it, `matcher` answers every search.
+   */
+  needs?: NeedResponder;
+  /** Told of every select this node sends (the buyer's choice among its offers, for learning). */
+  onSelect?: (transactionId: string, supplier: string, message: Obj) => void;
 }
 
 /** Emitted as `message` for every message accepted or queued, so API waiters and live views can follow. */
@@ -169,6 +176,23 @@ export class DealEngine extends EventEmitter {
   private async onSearchRequest(ctx: Context, from: string, m: Obj): Promise<void> {
     const need = needFromIntent((m.intent ?? {}) as Obj);
     await this.deps.deals.update(ctx.transaction_id, from, { intent: m.intent });
+    const answer = await this.deps.needs?.answer({
+      context: ctx,
+      buyer: from,
+      intent: (m.intent ?? {}) as Obj,
+    });
+    if (answer?.kind === 'catalog') {
+      await this.reply(ctx, from, 'on_search', { catalog: answer.catalog });
+      return;
+    }
+    if (answer?.kind === 'silent') {
+      // Beckn: a provider that does not answer a search stays silent; the matching kept why.
+      this.deps.logger.info(
+        { transactionId: ctx.transaction_id, from, why: answer.reason },
+        'search: no answer',
+      );
+      return;
+    }
     const offers = await this.deps.matcher.match(need);
     if (offers.length === 0) {
       // Beckn: a provider that cannot serve a search stays silent.
@@ -188,7 +212,7 @@ export class DealEngine extends EventEmitter {
       itemId: String(it.id ?? ''),
       quantity: Number(((it.quantity as Obj | undefined)?.selected as Obj | undefined)?.count ?? 1),
     }));
-    const q = await this.deps.matcher.quote(lines);
+    const q = await this.deps.matcher.quote(lines, { transactionId: ctx.transaction_id, buyer: from });
     if (!q.ok) {
       await this.reply(
         ctx,
@@ -207,6 +231,8 @@ export class DealEngine extends EventEmitter {
       items: q.lines.map((l) => ({
         id: l.item.id,
         descriptor: { name: l.item.name },
+        // The process travels with the order, so the supplier's shop floor knows what to run.
+        ...(l.item.categories.length > 0 ? { category_ids: l.item.categories } : {}),
         price: { currency: l.item.currency, value: l.item.price },
         quantity: { selected: { count: l.quantity } },
         time: { label: 'lead-time', duration: l.item.leadTime },
@@ -332,16 +358,17 @@ export class DealEngine extends EventEmitter {
   ): Promise<Sent> {
     const peer = await this.peer(supplier);
     return this.deps.deals.withLock(transactionId, supplier, async () => {
-      await this.deps.deals.check(transactionId, supplier, action, 'out');
       const sent = await this.deps.sender.send({
         action,
         to: peer,
         transactionId,
         message,
         ...(messageId ? { messageId } : {}),
+        // The step is recorded with the queued message, in one transaction.
+        deal: await this.deps.deals.plan(transactionId, supplier, action, 'out'),
       });
-      await this.deps.deals.advance(transactionId, supplier, action, 'out');
       this.emitOut(action, transactionId, supplier, sent.messageId);
+      if (action === 'select') this.deps.onSelect?.(transactionId, supplier, message);
       return sent;
     });
   }
@@ -354,17 +381,34 @@ export class DealEngine extends EventEmitter {
   // ---------------------------------------------------------------- owner operations (supplier)
 
   /**
-   * Reports fulfilment progress of a confirmed order to its buyer: an unsolicited on_status with a new
-   * message_id. Later work drives this from the twins; today the owner (or the demo) calls it.
+   * Answers a search received earlier (`context` is the search's) with a catalogue: the owner sends a
+   * quote the matching held for review. Returns the on_search message id (the search's).
    */
-  async reportProgress(transactionId: string, buyer: string, code: string): Promise<Sent> {
+  async answerSearch(context: Context, buyer: string, catalog: Obj): Promise<string> {
+    await this.reply(context, buyer, 'on_search', { catalog });
+    return context.message_id;
+  }
+
+  /**
+   * Reports fulfilment progress of a confirmed order to its buyer: an unsolicited on_status with a new
+   * message_id. The twins drive it from the shop floor (with `figures`, sent as the fulfilment's
+   * `weft-progress` tags); the owner (or the demo) may call it too.
+   */
+  async reportProgress(
+    transactionId: string,
+    buyer: string,
+    code: string,
+    figures?: FulfilmentFigures,
+  ): Promise<Sent> {
     const peer = await this.peer(buyer);
     return this.deps.deals.withLock(transactionId, buyer, async () => {
       await this.deps.deals.check(transactionId, buyer, 'on_status', 'out');
       const data = await this.deps.deals.data(transactionId, buyer);
       if (!data.order) throw new WeftError('NOT_FOUND', `deal ${transactionId} with ${buyer} has no order`);
       const now = new Date(this.deps.clock.now()).toISOString();
-      const order: Obj = { ...data.order, fulfillments: [fulfillment(code, now)], updated_at: now };
+      const f = fulfillment(code, now);
+      if (figures) f.tags = [progressTags(figures)];
+      const order: Obj = { ...data.order, fulfillments: [f], updated_at: now };
       if (DELIVERED_CODES.has(code)) order.status = 'COMPLETE';
       const sent = await this.deps.sender.send({
         action: 'on_status',
@@ -393,6 +437,9 @@ export class DealEngine extends EventEmitter {
     error?: BecknError,
   ): Promise<void> {
     const peer = await this.peer(to);
+    // The callback is our step of the deal; the supplier's state follows it, recorded with the queued
+    // callback in one transaction (a step the deal does not take, e.g. an error reply, changes nothing).
+    const deal = await this.deps.deals.plan(ctx.transaction_id, to, action, 'out').catch(() => undefined);
     const sent = await this.deps.sender.send({
       action,
       to: peer,
@@ -401,9 +448,8 @@ export class DealEngine extends EventEmitter {
       inReplyTo: ctx,
       message: stripUndefined(message),
       ...(error ? { error } : {}),
+      deal,
     });
-    // The callback is our step of the deal; the supplier's state follows it.
-    await this.deps.deals.advance(ctx.transaction_id, to, action, 'out').catch(() => undefined);
     this.emitOut(action, ctx.transaction_id, to, sent.messageId);
   }
 
@@ -489,6 +535,27 @@ function fulfillment(code: string, at: string): Obj {
   return { id: 'F1', type: 'Delivery', state: { descriptor: { code, name: code }, updated_at: at } };
 }
 
+/** Progress figures of a fulfilment report from the shop floor (twins/orders.ts), as its tags carry them. */
+export interface FulfilmentFigures {
+  done: number;
+  total: number;
+  scrap: number;
+  /** Lots inspected. */
+  lots: number;
+  /** Source timestamp (ms) and sequence number of the shop-floor signal behind the report. */
+  sourceTs: number;
+  seq: number;
+}
+
+/** The `weft-progress` tag group (Beckn TagGroup: string values) of a fulfilment. */
+function progressTags(f: FulfilmentFigures): Obj {
+  const keys = ['done', 'total', 'scrap', 'lots', 'sourceTs', 'seq'] as const;
+  return {
+    descriptor: { code: 'weft-progress' },
+    list: keys.map((k) => ({ descriptor: { code: k }, value: String(Math.trunc(f[k])) })),
+  };
+}
+
 export function fulfillmentCode(order: Obj | undefined): string | undefined {
   const f = Array.isArray(order?.fulfillments) ? (order.fulfillments as Obj[])[0] : undefined;
   const code = ((f?.state as Obj | undefined)?.descriptor as Obj | undefined)?.code;
@@ -536,8 +603,41 @@ function callbackShell(action: RequestAction, ctx: Context): Obj {
   }
 }
 
+/** `o` as JSON would carry it (undefined properties dropped): copied directly when it is plain data. */
 function stripUndefined(o: Obj): Obj {
-  return JSON.parse(JSON.stringify(o)) as Obj;
+  const plain = jsonCopy(o);
+  return plain === NOT_PLAIN ? (JSON.parse(JSON.stringify(o)) as Obj) : (plain as Obj);
+}
+
+const NOT_PLAIN = Symbol('not plain JSON data');
+
+/** A copy without undefined properties, or NOT_PLAIN if JSON would change anything else (cheaper than a round trip). */
+function jsonCopy(v: unknown): unknown {
+  if (v === null || typeof v === 'string' || typeof v === 'boolean') return v;
+  if (typeof v === 'number') return Number.isFinite(v) ? v : NOT_PLAIN;
+  if (Array.isArray(v)) {
+    const out: unknown[] = [];
+    for (let i = 0; i < v.length; i++) {
+      if (!(i in v)) return NOT_PLAIN;
+      const c = jsonCopy(v[i]);
+      if (c === NOT_PLAIN || c === undefined) return NOT_PLAIN;
+      out.push(c);
+    }
+    return out;
+  }
+  if (typeof v !== 'object' || Object.getPrototypeOf(v) !== Object.prototype || 'toJSON' in v) {
+    return NOT_PLAIN;
+  }
+  const out: Obj = {};
+  for (const k of Object.keys(v)) {
+    const x = (v as Obj)[k];
+    if (x === undefined) continue;
+    if (k === '__proto__') return NOT_PLAIN;
+    const c = jsonCopy(x);
+    if (c === NOT_PLAIN) return NOT_PLAIN;
+    out[k] = c;
+  }
+  return out;
 }
 
 export type { DealData };

@@ -9,7 +9,9 @@
  * - `rank/`: the buyer side — offers ranked with reasons, weights learned from the buyer's choices;
  * - `learn/`: the supplier's win probability against price, used to suggest prices;
  * - `retriever/`: BM25 (SQLite FTS5) over the supplier's own catalogue, optional embeddings;
- * - the static-catalogue matcher of the core.
+ * - the static-catalogue matcher of the core;
+ * - `node-matcher.ts`, `need-book.ts`: the wiring into the node — a search → fit → `on_search` with the
+ *   drafted quote, the owner's Incoming needs; the buyer's needs sent and their offers, ranked.
  *
  * @example
  * const parser = createNeedParser(defaultNeedParserOptions, { logger });
@@ -20,7 +22,12 @@ export * from './fit/index.js';
 export * from './intent.js';
 export * from './learn/index.js';
 export * from './matcher.js';
+export * from './meta-ring.js';
+export * from './need-book.js';
+export * from './node-matcher.js';
+export * from './offer-catalog.js';
 export * from './parser/index.js';
 export * from './rank/index.js';
 export * from './spec.js';
 export * from './static-catalog-matcher.js';
+export * from './views.js';

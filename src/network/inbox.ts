@@ -14,7 +14,7 @@ import { importPublicKey, type KeyPair, publicKeyFromPeerId } from '../protocol/
 import { type BecknRequest, parseBecknRequest } from '../protocol/messages.js';
 import { decodeReceipt, type Receipt, signReceipt } from '../protocol/receipt.js';
 import { bodyDigest, parseAuthorization, type SignatureParams, verifyBody } from '../protocol/signing.js';
-import type { LedgerEntry, Store } from '../store/index.js';
+import type { DealRecord, LedgerEntry, Store } from '../store/index.js';
 import type { Clock } from '../util/clock.js';
 import { WeftError } from '../util/errors.js';
 import type { KnownPeer, PeerDirectory } from './peer-directory.js';
@@ -34,13 +34,16 @@ export interface DealGate {
   withLock<T>(transactionId: string, counterparty: string, fn: () => Promise<T>): Promise<T>;
   /** Throws OUT_OF_ORDER if the step is not allowed now. */
   check(transactionId: string, counterparty: string, action: Action, direction: 'in' | 'out'): Promise<void>;
-  /** Records the step. */
-  advance(
+  /**
+   * Throws OUT_OF_ORDER (as `check`) if the step is not allowed now, else returns the deal after the
+   * step, which the inbox records with the message's ledger entry (one transaction).
+   */
+  plan(
     transactionId: string,
     counterparty: string,
     action: Action,
     direction: 'in' | 'out',
-  ): Promise<void>;
+  ): Promise<DealRecord>;
 }
 
 export interface InboxDeps {
@@ -212,13 +215,14 @@ export class Inbox {
     const ctx = request.context;
     const txId = ctx.transaction_id;
     return this.deps.deals.withLock(txId, sender, async () => {
-      const earlier = await this.deps.store.ledger.findMessage('in', ctx.message_id, action, sender);
+      const earlier = await this.deps.store.inbox.find(ctx.message_id, action, sender);
       if (earlier) throw this.replay(earlier, digest);
       // A callback that only reports an error (e.g. "your step was out of order") is recorded but
       // moves no deal: it must reach us whatever phase our side of the deal is in.
       const errorOnly = isCallback(action) && (request as { error?: unknown }).error !== undefined;
+      let deal: DealRecord | undefined;
       try {
-        if (!errorOnly) await this.deps.deals.check(txId, sender, action, 'in');
+        if (!errorOnly) deal = await this.deps.deals.plan(txId, sender, action, 'in');
       } catch (e) {
         // Carry the parsed request so the node can also answer with a Beckn error in the callback.
         if (e instanceof WeftError) {
@@ -253,15 +257,15 @@ export class Inbox {
           receipt,
           bodyDigest: digest,
         },
-        { effect: 'accept' },
+        // The deal's step lands in the same transaction as the entry and the inbox row.
+        { effect: 'accept', deal },
       );
       if (!entry) {
-        const again = await this.deps.store.ledger.findMessage('in', ctx.message_id, action, sender);
+        const again = await this.deps.store.inbox.find(ctx.message_id, action, sender);
         throw again
           ? this.replay(again, digest)
           : new WeftError('REPLAY', 'this message_id was already received');
       }
-      if (!errorOnly) await this.deps.deals.advance(txId, sender, action, 'in');
       return { request, entry, receipt, sender, deviations };
     });
   }

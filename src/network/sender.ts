@@ -11,7 +11,7 @@ import type { KeyPair } from '../protocol/keys.js';
 import { type BecknRequest, validateOutgoing } from '../protocol/messages.js';
 import type { Profile } from '../protocol/profile.js';
 import { signBody } from '../protocol/signing.js';
-import type { PeerRecord, Store } from '../store/index.js';
+import type { DealRecord, NewOutboxMessage, PeerRecord, Store } from '../store/index.js';
 import type { Clock } from '../util/clock.js';
 import type { Outbox } from './outbox.js';
 
@@ -45,6 +45,8 @@ export interface SendInput {
   /** For callbacks: the request's context, whose domain and location are echoed. */
   inReplyTo?: Context;
   ttlSec?: number;
+  /** The deal after this step, recorded (as `Store.deals.step` does) in the same transaction as the queued message. */
+  deal?: DealRecord | undefined;
 }
 
 export interface Sent {
@@ -59,6 +61,8 @@ export interface SignedMessage {
   /** The exact signed bytes. */
   body: Buffer;
   authorization: string;
+  /** Base64 BLAKE2b-512 of `body`, as signed. */
+  digest: string;
   createdAt: number;
   expiresAt: number;
 }
@@ -71,19 +75,28 @@ export class Sender {
 
   async send(input: SendInput): Promise<Sent> {
     const s = this.sign(input.action, input, { id: input.to.subscriberId, uri: input.to.uri });
-    const outboxId = await this.deps.store.outbox.enqueue({
+    const row: NewOutboxMessage = {
       messageId: s.messageId,
       transactionId: input.transactionId,
       action: input.action,
       recipient: input.to.subscriberId,
-      url: `${input.to.uri.replace(/\/+$/, '')}/${input.action}`,
+      url: `${trimSlashes(input.to.uri)}/${input.action}`,
       body: s.body,
       authorization: s.authorization,
       createdAt: s.createdAt,
       expiresAt: s.expiresAt,
-    });
-    this.deps.outbox.kick(outboxId);
-    return { outboxId, messageId: s.messageId, request: s.request };
+    };
+    const { id, queued } = await this.deps.store.outbox.queue(row, input.deal);
+    if (queued) {
+      // Handed over as written, so the outbox need not read it back.
+      this.deps.outbox.handoff(
+        { ...row, id, attempts: 0, nextAttemptAt: row.createdAt, state: 'pending', lastError: null },
+        s.digest,
+      );
+    } else {
+      this.deps.outbox.kick(id);
+    }
+    return { outboxId: id, messageId: s.messageId, request: s.request };
   }
 
   /**
@@ -130,7 +143,7 @@ export class Sender {
     validateOutgoing(request, input.inReplyTo ? { tolerate: ['context-id-not-uuid'] } : {});
     const body = canonicalBytes(request);
     const created = Math.floor(nowMs / 1000);
-    const { authorization } = signBody(body, {
+    const { authorization, digest } = signBody(body, {
       subscriberId,
       uniqueKeyId: keys.keyId,
       privateKey: keys.privateKey,
@@ -142,8 +155,13 @@ export class Sender {
       request,
       body,
       authorization,
+      digest,
       createdAt: nowMs,
       expiresAt: (created + ttlSec) * 1000,
     };
   }
+}
+
+function trimSlashes(uri: string): string {
+  return uri.endsWith('/') ? uri.replace(/\/+$/, '') : uri;
 }

@@ -3,12 +3,25 @@
  * starts them, and closes them in reverse. No other module constructs its collaborators.
  */
 import type { KeyObject } from 'node:crypto';
-import { rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ApiOptions, createApi, defaultApiOptions } from '../api/index.js';
-import { DealBook, DealEngine } from '../deal/index.js';
+import { DealBook, DealEngine, type DealEvent } from '../deal/index.js';
 import { defaultLedgerOptions, Ledger } from '../ledger/index.js';
-import { StaticCatalogMatcher } from '../matching/index.js';
+import {
+  type CapacityView,
+  capabilitiesFrom,
+  createNeedParser,
+  defaultNodeMatchingOptions,
+  NeedBook,
+  type NeedParser,
+  NodeMatcher,
+  type NodeMatchingOptions,
+  normaliseProcess,
+  ShiftCapacityView,
+  type SupplierCapabilities,
+  specFromIntent,
+} from '../matching/index.js';
 import {
   type Accepted,
   defaultHttpTransportOptions,
@@ -35,6 +48,15 @@ import { type BecknRequest, parseBecknRequest } from '../protocol/messages.js';
 import type { NodeRecord } from '../protocol/node-record.js';
 import type { Profile } from '../protocol/profile.js';
 import { defaultSqliteStoreOptions, SqliteStore, type Store } from '../store/index.js';
+import { loadTwinsConfig } from '../twins/config.js';
+import type { AssetDefinition } from '../twins/config-schema.js';
+import {
+  defaultTwinsOptions,
+  progressTagFigures,
+  Twins,
+  type TwinsConfig,
+  type TwinsOptions,
+} from '../twins/index.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import { WeftError } from '../util/errors.js';
 import { createLogger, type Logger, type LoggerOptions } from '../util/logger.js';
@@ -53,6 +75,10 @@ export interface NodeOptions {
   indexer: boolean;
   http: HttpTransportOptions;
   log: LoggerOptions;
+  /** The live twins, when the data dir holds a `twins.yaml` (broker port, time series, calendar, grants). */
+  twins: Omit<TwinsOptions, 'dataDir'>;
+  /** AI matching: the need parser, answering searches from capabilities, the buyer's ranked offers. */
+  matching: NodeMatchingOptions;
 }
 
 export const defaultNodeOptions: Omit<NodeOptions, 'dataDir'> = {
@@ -64,6 +90,8 @@ export const defaultNodeOptions: Omit<NodeOptions, 'dataDir'> = {
   indexer: false,
   http: defaultHttpTransportOptions,
   log: { level: 'info' },
+  twins: defaultTwinsOptions,
+  matching: defaultNodeMatchingOptions,
 };
 
 /**
@@ -81,6 +109,10 @@ export interface NodeDeps {
   /** A store to use instead of the data dir's SQLite file (tests, PostgreSQL). */
   store?: Store;
   transport?: Transport;
+  /** The live capacity calendar the matcher reads (twins); default: planned shifts of the twins assets. */
+  capacity?: () => CapacityView;
+  /** A twins config built in code, instead of the data dir's `twins.yaml` (benchmarks, embedders). */
+  twinsConfig?: TwinsConfig;
 }
 
 export class WeftNode {
@@ -99,6 +131,20 @@ export class WeftNode {
   readonly app: ReturnType<typeof createApi>;
   /** The peer-to-peer network, when enabled. */
   readonly p2p: P2pNetwork | undefined;
+  /** The live twins (telemetry, AAS, capacity, self-reporting orders, sharing); undefined without `twins.yaml`. */
+  readonly twins: Twins | undefined;
+  /** Free text → need spec (built-in, or a large model in front of it). */
+  readonly parser: NeedParser;
+  /** Supplier side of the matching: searches → fit → on_search; the owner's incoming needs. */
+  readonly matcher: NodeMatcher;
+  /** Buyer side of the matching: needs sent, their offers ranked, learning from selections. */
+  readonly needs: NeedBook;
+  /** Assets of the twins config (`twins.yaml` in the data dir), read at open; none without it. */
+  private assets: readonly AssetDefinition[] = [];
+  private shiftCapacity: CapacityView = new ShiftCapacityView({ assets: [] });
+  private readonly capacityDep: (() => CapacityView) | undefined;
+  /** The twins' live capacity calendar, as the matcher reads it (process ids normalised). */
+  private liveCapacity: CapacityView | undefined;
   private readonly transport: Transport;
   private listening: { host: string; port: number } | undefined;
   private processing = new Set<Promise<void>>();
@@ -114,6 +160,27 @@ export class WeftNode {
     const { keys } = this.dataDir;
     const subscriberId = this.subscriberId;
     this.store = deps.store ?? SqliteStore.open({ ...defaultSqliteStoreOptions, path: this.dataDir.dbPath });
+    try {
+      this.twins = Twins.open(
+        { ...opts.twins, dataDir: this.dataDir.dir },
+        {
+          subscriberId,
+          signer: { keyId: keys.keyId, privateKey: keys.privateKey },
+          meta: this.store.meta,
+          // A milestone of an order, from the shop floor: a signed on_status to its buyer.
+          report: async (order, code, figures) => {
+            await this.engine.reportProgress(order.orderId, order.buyer, code, progressTagFigures(figures));
+          },
+          clock: this.clock,
+          logger: this.logger,
+          registry: this.metrics.registry,
+        },
+        deps.twinsConfig,
+      );
+    } catch (e) {
+      if (!deps.store) void this.store.close();
+      throw e;
+    }
     this.directory = new PeerDirectory({
       store: this.store,
       nowSec: () => Math.floor(this.clock.now() / 1000),
@@ -163,6 +230,20 @@ export class WeftNode {
       self: () => ({ uri: this.becknUri, profile: this.dataDir.profile }),
     });
     this.deals = new DealBook({ store: this.store, clock: this.clock });
+    this.capacityDep = deps.capacity;
+    this.parser = createNeedParser(opts.matching.parser, { logger: this.logger });
+    this.matcher = new NodeMatcher(opts.matching, {
+      store: this.store,
+      clock: this.clock,
+      logger: this.logger,
+      parser: this.parser,
+      subscriberId,
+      profile: () => this.dataDir.profile,
+      capabilities: () => this.capabilitiesFor(),
+      capacity: () => this.capacityFor(),
+      peerName: async (id) => (await this.directory.get(id))?.record.name,
+    });
+    this.needs = new NeedBook(opts.matching, { store: this.store, clock: this.clock, logger: this.logger });
     this.inbox = new Inbox(opts.inbox, {
       store: this.store,
       ledger: this.ledger,
@@ -177,7 +258,9 @@ export class WeftNode {
       deals: this.deals,
       sender: this.sender,
       directory: this.directory,
-      matcher: new StaticCatalogMatcher({ store: this.store }),
+      matcher: this.matcher,
+      needs: this.matcher,
+      onSelect: (tx, supplier, message) => void this.needs.selected(tx, supplier, message),
       clock: this.clock,
       logger: this.logger,
       subscriberId,
@@ -186,6 +269,14 @@ export class WeftNode {
         ? { publish: (b: Buffer, a: string, r: string | undefined) => this.requireP2p().publishNeed(b, a, r) }
         : {}),
     });
+    // An order this node confirmed as supplier becomes jobs on its machines (engine events, not edits).
+    if (this.twins) {
+      this.engine.on('message', (e: DealEvent) => {
+        if (e.direction === 'out' && e.action === 'on_confirm' && !e.error) {
+          this.track(this.orderToShopFloor(e.transactionId, e.counterparty));
+        }
+      });
+    }
     this.p2p = opts.p2p.enabled
       ? new P2pNetwork(opts.p2p, {
           keys,
@@ -221,6 +312,9 @@ export class WeftNode {
       maxBodyBytes: opts.inbox.maxBodyBytes,
       p2p: this.p2p,
       indexer: opts.indexer,
+      twins: this.twins,
+      clock: this.clock,
+      matching: { parser: this.parser, incoming: this.matcher, needs: this.needs, clock: this.clock },
       onAccepted: (a) => this.track(this.processAccepted(a)),
       onOutOfOrder: (r, s, why) => this.track(this.answerOutOfOrder(r, s, why)),
       self: () => ({
@@ -237,7 +331,34 @@ export class WeftNode {
   static async open(opts: NodeOptions, deps: NodeDeps = {}): Promise<WeftNode> {
     const node = new WeftNode(opts, deps);
     await node.ledger.init();
+    await node.loadTwinsAssets();
     return node;
+  }
+
+  /** Reads the assets of `twins.yaml` in the data dir (if there is one) for the matcher. */
+  private async loadTwinsAssets(): Promise<void> {
+    const file = join(this.dataDir.dir, 'twins.yaml');
+    if (!existsSync(file)) return;
+    try {
+      this.assets = (await loadTwinsConfig(file)).assets;
+      this.shiftCapacity = new ShiftCapacityView({ assets: this.assets });
+    } catch (err) {
+      // A broken twins config must not keep the node from its deals: it answers from its catalogue.
+      this.logger.error({ err }, 'twins.yaml not read: the matcher runs without assets');
+    }
+  }
+
+  /** The capacity the matcher reads: the live calendar when one is supplied, else planned shifts. */
+  capacityFor(): CapacityView {
+    this.liveCapacity ??= this.twins?.capacityView(normaliseProcess);
+    return this.capacityDep?.() ?? this.liveCapacity ?? this.shiftCapacity;
+  }
+
+  /** What the matcher knows of this node: profile + twins assets + options; undefined without processes. */
+  capabilitiesFor(): SupplierCapabilities | undefined {
+    if (this.assets.length === 0) return undefined;
+    const caps = capabilitiesFrom(this.dataDir.profile, this.assets, this.opts.matching.capabilities);
+    return caps.processes.length > 0 ? caps : undefined;
   }
 
   /** The node's Beckn subscriber id: the peer id of its first key (self-certifying). */
@@ -264,6 +385,8 @@ export class WeftNode {
 
   /** Listens, starts delivery, and finishes processing any message accepted before a crash. */
   async start(): Promise<void> {
+    // Twins first: the API and recovered messages find orders, grants and sources ready.
+    await this.twins?.start();
     await this.app.listen({ host: this.opts.api.host, port: this.opts.api.port });
     const addr = this.app.server.address();
     if (addr && typeof addr === 'object') this.listening = { host: this.opts.api.host, port: addr.port };
@@ -307,7 +430,7 @@ export class WeftNode {
   private async acceptNeed(need: IncomingNeed): Promise<void> {
     if (need.sender === this.subscriberId) return;
     const profile = this.dataDir.profile;
-    const fit = needFits(need, profile);
+    const fit = needFits(need, profile, this.capabilitiesFor()?.categories);
     this.metrics.needsReceived.inc({ result: fit ? 'fits' : 'filtered' });
     if (!fit) return;
     const ctx = need.request.context;
@@ -338,6 +461,8 @@ export class WeftNode {
     await this.app.close();
     await this.p2p?.stop();
     await Promise.allSettled([...this.processing]);
+    // Before the outbox: progress reports still in flight go out through it.
+    await this.twins?.close();
     await this.outbox.stop();
     await this.transport.close();
     await this.store.close();
@@ -347,6 +472,44 @@ export class WeftNode {
   private track(p: Promise<void>): void {
     this.processing.add(p);
     void p.finally(() => this.processing.delete(p));
+  }
+
+  /**
+   * A confirmed order (this node the supplier) becomes jobs on the machines that run its processes,
+   * and its buyer gets a grant to read its progress; the twins then report it as it goes.
+   */
+  private async orderToShopFloor(transactionId: string, buyer: string): Promise<void> {
+    const twins = this.twins;
+    if (!twins) return;
+    try {
+      const data = await this.deals.data(transactionId, buyer);
+      const intent = (data.intent ?? {}) as Record<string, unknown>;
+      const spec = specFromIntent(intent);
+      const category = (intent.category as { id?: unknown } | undefined)?.id;
+      const order = await twins.orderFromDeal(transactionId, buyer, data.order, {
+        categoriesOf: async (id) => (await this.store.catalog.get(id))?.categories,
+        process: spec?.fields.process?.value,
+        categories: [
+          ...(spec?.fields.categories?.value ?? []),
+          ...(typeof category === 'string' ? [category] : []),
+        ],
+        deadline: spec?.fields.deadline?.value.date,
+      });
+      if (!order) {
+        this.logger.warn(
+          { transactionId, buyer },
+          'confirmed order not tracked: no item runs on a machine here',
+        );
+        return;
+      }
+      await twins.acceptOrder(order);
+      this.logger.info(
+        { transactionId, buyer, items: order.items, dueDay: order.dueDay },
+        'order on the shop floor',
+      );
+    } catch (e) {
+      this.logger.error({ err: e, transactionId }, 'confirmed order could not be put on the shop floor');
+    }
   }
 
   private async processAccepted(a: Accepted): Promise<void> {
@@ -395,12 +558,21 @@ export class WeftNode {
   }
 }
 
-/** Whether a broadcast need is for this node: its role, region and categories. */
-export function needFits(need: IncomingNeed, profile: Profile): boolean {
+/** Whether a broadcast need is for this node: its role, region and categories (its profile's, or its capabilities'). */
+export function needFits(
+  need: IncomingNeed,
+  profile: Profile,
+  capabilityCategories: readonly string[] = [],
+): boolean {
   if (!profile.roles.includes('supplier')) return false;
   const intent = ((need.request.message ?? {}) as { intent?: { category?: { id?: unknown } } }).intent;
   const category = intent?.category?.id;
-  if (typeof category === 'string' && !profile.categories.includes(category)) return false;
+  if (
+    typeof category === 'string' &&
+    !profile.categories.includes(category) &&
+    !capabilityCategories.includes(category)
+  )
+    return false;
   // Region: the topic says it (a regional topic is only subscribed to by that region's nodes).
   return true;
 }

@@ -10,7 +10,7 @@
  * The signature is Ed25519 over `weft-receipt-v1\n` followed by the canonical JSON of every field but `signature`.
  */
 import { type KeyObject, sign, verify } from 'node:crypto';
-import { canonicalJson } from './canonical.js';
+import { canonicalJson, jsonString } from './canonical.js';
 
 export const RECEIPT_HEADER = 'weft-receipt';
 const RECEIPT_DOMAIN = 'weft-receipt-v1\n';
@@ -29,8 +29,51 @@ export interface Receipt {
 
 export type UnsignedReceipt = Omit<Receipt, 'signature' | 'v'>;
 
-function receiptSigningBytes(r: Omit<Receipt, 'signature'>): Buffer {
-  return Buffer.from(RECEIPT_DOMAIN + canonicalJson(r));
+const RECEIPT_STRINGS = [
+  'action',
+  'digest',
+  'message_id',
+  'receiver_id',
+  'receiver_key_id',
+  'transaction_id',
+] as const;
+
+/** A receipt of exactly the usual fields (with or without `signature`), which `receiptJson` may write out. */
+function usualShape(r: Partial<Receipt>): boolean {
+  if (r.v !== 1 || !Number.isSafeInteger(r.received_at)) return false;
+  for (const k of RECEIPT_STRINGS) if (typeof r[k] !== 'string') return false;
+  const signed = Object.hasOwn(r, 'signature');
+  if (signed && typeof r.signature !== 'string') return false;
+  // Every usual field is there: the same count means no other field.
+  let keys = 0;
+  for (const k in r) if (Object.hasOwn(r, k)) keys++;
+  return keys === RECEIPT_STRINGS.length + (signed ? 3 : 2);
+}
+
+/**
+ * `canonicalJson(r)`, written out for the usual nine fields (~1 µs instead of ~4); a receipt of any
+ * other shape (a peer may add fields, which its signature then covers) goes through the generic
+ * encoder. With `withSignature` false, the text the signature covers: every field but `signature`.
+ */
+export function receiptJson(r: Receipt | Omit<Receipt, 'signature'>, withSignature = true): string {
+  if (!usualShape(r)) {
+    if (withSignature || !Object.hasOwn(r, 'signature')) return canonicalJson(r);
+    const { signature: _, ...rest } = r as Receipt;
+    return canonicalJson(rest);
+  }
+  // usualShape checked every field's type.
+  const x = r as Receipt;
+  const s = jsonString;
+  const signature = withSignature && x.signature !== undefined ? `"signature":${s(x.signature)},` : '';
+  return (
+    `{"action":${s(x.action)},"digest":${s(x.digest)},"message_id":${s(x.message_id)},` +
+    `"received_at":${x.received_at},"receiver_id":${s(x.receiver_id)},"receiver_key_id":${s(x.receiver_key_id)},` +
+    `${signature}"transaction_id":${s(x.transaction_id)},"v":1}`
+  );
+}
+
+function receiptSigningBytes(r: Receipt | Omit<Receipt, 'signature'>): Buffer {
+  return Buffer.from(RECEIPT_DOMAIN + receiptJson(r, false));
 }
 
 export function signReceipt(fields: UnsignedReceipt, privateKey: KeyObject): Receipt {
@@ -40,16 +83,15 @@ export function signReceipt(fields: UnsignedReceipt, privateKey: KeyObject): Rec
 }
 
 export function verifyReceipt(r: Receipt, publicKey: KeyObject): boolean {
-  const { signature, ...rest } = r;
   try {
-    return verify(null, receiptSigningBytes(rest), publicKey, Buffer.from(signature, 'base64'));
+    return verify(null, receiptSigningBytes(r), publicKey, Buffer.from(r.signature, 'base64'));
   } catch {
     return false;
   }
 }
 
 export function encodeReceiptHeader(r: Receipt): string {
-  return Buffer.from(canonicalJson(r)).toString('base64url');
+  return Buffer.from(receiptJson(r)).toString('base64url');
 }
 
 /** Parses a receipt from its header or JSON form; undefined if it is not one. */

@@ -85,8 +85,6 @@ export function parseAuthorization(header: string | undefined): SignatureParams 
   if (header === undefined || header.trim() === '') {
     throw new WeftError('SIGNATURE_MISSING', 'the Authorization header is missing', { peerAction: 'reject' });
   }
-  const bad = (why: string) =>
-    new WeftError('SIGNATURE_MALFORMED', `Authorization header: ${why}`, { peerAction: 'reject' });
   if (header.length > MAX_AUTHORIZATION_LENGTH) throw bad('too long');
   const m = /^\s*Signature\s+/i.exec(header);
   if (!m) throw bad('the auth-scheme must be "Signature"');
@@ -120,6 +118,10 @@ export function parseAuthorization(header: string | undefined): SignatureParams 
   if (!signature || !/^[A-Za-z0-9+/]{86}==$/.test(signature))
     throw bad('signature must be 64 bytes in base64');
   return { subscriberId, uniqueKeyId, algorithm, created, expires, headers: SIGNED_HEADERS, signature };
+}
+
+function bad(why: string): WeftError {
+  return new WeftError('SIGNATURE_MALFORMED', `Authorization header: ${why}`, { peerAction: 'reject' });
 }
 
 function intParam(v: string | undefined): number | undefined {

@@ -132,10 +132,14 @@ export interface OutboxCounts {
   rejected: number;
 }
 
-/** One ledger entry to write with its effect on the inbox or outbox (see `Store.ledger.appendBatch`). */
+/**
+ * One ledger entry to write with its effect on the inbox or outbox (see `Store.ledger.appendBatch`).
+ * `accept` may carry the deal after the accepted step, recorded as `deals.step` does, in the same
+ * transaction.
+ */
 export type LedgerWrite =
   | { entry: LedgerEntry; effect: 'none' }
-  | { entry: LedgerEntry; effect: 'accept' }
+  | { entry: LedgerEntry; effect: 'accept'; deal?: DealRecord | undefined }
   | { entry: LedgerEntry; effect: 'delivered'; outboxId: number };
 
 export interface Store {
@@ -153,7 +157,8 @@ export interface Store {
     append(entry: LedgerEntry): Promise<void>;
     /**
      * Group commit: writes consecutive entries, each with its effect (`accept`: also record it in the
-     * inbox; `delivered`: also mark that outbox message delivered), in one transaction. All or
+     * inbox, and write the deal's new state if given; `delivered`: also mark that outbox message
+     * delivered), in one transaction. All or
      * nothing: a message already in the inbox, or an outbox message no longer pending, fails the
      * whole batch with CONFLICT and nothing is written.
      */
@@ -178,6 +183,13 @@ export interface Store {
      */
     accept(entry: LedgerEntry): Promise<boolean>;
     markProcessed(seq: number): Promise<void>;
+    /**
+     * The ledger entry of an inbound message accepted before, by the inbox's key (messageId, action,
+     * sender). A first-time message costs one probe of the inbox's unique index; looking it up in the
+     * ledger by message_id reads the entries of the same message_id (a callback shares its request's),
+     * overflow pages and all.
+     */
+    find(messageId: string, action: Action, sender: string): Promise<LedgerEntry | undefined>;
     /** Inbound messages accepted but not yet processed (for recovery after a crash), oldest first. */
     unprocessed(limit: number): Promise<InboxMessage[]>;
   };
@@ -185,6 +197,13 @@ export interface Store {
   readonly outbox: {
     /** Queues a message; returns its id, or the existing id if (messageId, action, recipient) is queued already. */
     enqueue(msg: NewOutboxMessage): Promise<number>;
+    /**
+     * Like `enqueue`, and says whether this call queued it (`queued: false`: the message was there
+     * already, in whatever state), so a new row can be handed to the outbox without reading it back.
+     * `deal`, if given, is the deal after the step the message makes, recorded as `deals.step` does in
+     * the same transaction, whether or not the message was new.
+     */
+    queue(msg: NewOutboxMessage, deal?: DealRecord): Promise<{ id: number; queued: boolean }>;
     get(id: number): Promise<OutboxMessage | undefined>;
     /** Pending messages with nextAttemptAt ≤ now, oldest first. */
     due(now: number, limit: number): Promise<OutboxMessage[]>;
@@ -201,6 +220,12 @@ export interface Store {
   readonly deals: {
     get(transactionId: string, counterparty: string): Promise<DealRecord | undefined>;
     put(deal: DealRecord): Promise<void>;
+    /**
+     * Records a step of a deal: inserts it as given if it is new, else sets only its `state` and
+     * `updatedAt`, keeping the role and data it has when the write lands (so a step written with other
+     * effects, later, never undoes a data update made meanwhile).
+     */
+    step(deal: DealRecord): Promise<void>;
     list(limit: number): Promise<DealRecord[]>;
     byTransaction(transactionId: string): Promise<DealRecord[]>;
   };

@@ -34,8 +34,8 @@ import {
   TwinsConfigSchema,
 } from './config-schema.js';
 
-/** The config file's size limit: a factory's mappings fit in far less. */
-export const MAX_TWINS_CONFIG_BYTES = 1024 * 1024;
+/** The config file's size limit: 1,000 assets × 20 mapped properties take ~3 MB of YAML. */
+export const MAX_TWINS_CONFIG_BYTES = 16 * 1024 * 1024;
 
 /** Broker URL schemes the MQTT source can connect to. */
 export const BROKER_PROTOCOLS = ['mqtt:', 'mqtts:', 'ws:', 'wss:'] as const;

@@ -98,6 +98,7 @@ const SHIPMENT_CODES = {
 export class OrderTracker {
   private orders: TrackedOrder[] = [];
   private readonly counters = new Map<string, number>();
+  private readonly countsGood = new Set<string>();
   private queue: Promise<void> = Promise.resolve();
 
   constructor(
@@ -214,6 +215,10 @@ export class OrderTracker {
   private async onCounter(s: TelemetrySample): Promise<boolean> {
     const value = Number(s.value);
     if (!Number.isFinite(value)) return false;
+    // A machine that counts good parts counts them there; its total part counter (good + scrap) would
+    // count each good part a second time.
+    if (s.property === 'goodCount') this.countsGood.add(s.assetId);
+    if (s.property === 'partCount' && this.countsGood.has(s.assetId)) return false;
     const key = `${s.assetId}\u0000${s.property}`;
     const last = this.counters.get(key);
     this.counters.set(key, value);

@@ -89,8 +89,40 @@ export const ORDER_PHASES = [
   'completed',
 ];
 
-/** Fulfilment codes in the order they happen, for the progress steps. */
-export const FULFILMENT_STEPS = ['PENDING', 'IN_PRODUCTION', 'INSPECTED', 'SHIPPED', 'DELIVERED'];
+/**
+ * Fulfilment codes in the order they happen, for the progress steps: the codes a supplier's twins send
+ * on their own (twins/orders.ts: `In-production`, `Produced`, `Inspected`, the shipment scans' Beckn
+ * codes) after the `PENDING` of on_confirm.
+ */
+export const FULFILMENT_STEPS = [
+  'PENDING',
+  'In-production',
+  'Produced',
+  'Inspected',
+  'Order-picked-up',
+  'Out-for-delivery',
+  'Order-delivered',
+];
+
+/** Other spellings of the same steps (a person reporting by hand, other Beckn networks). */
+const STEP_ALIASES: Record<string, string> = {
+  Pending: 'PENDING',
+  IN_PRODUCTION: 'In-production',
+  PRODUCED: 'Produced',
+  INSPECTED: 'Inspected',
+  SHIPPED: 'Order-picked-up',
+  'Order-shipped': 'Order-picked-up',
+  OUT_FOR_DELIVERY: 'Out-for-delivery',
+  DELIVERED: 'Order-delivered',
+  COMPLETED: 'Order-delivered',
+  Completed: 'Order-delivered',
+};
+
+/** The index of a fulfilment code in FULFILMENT_STEPS, or -1 when it is none of them. */
+export function fulfilmentStep(code: string | undefined): number {
+  if (code === undefined) return -1;
+  return FULFILMENT_STEPS.indexOf(STEP_ALIASES[code] ?? code);
+}
 
 /** One sample of a Prometheus counter family: the sum over all label sets. */
 export function sumMetric(text: string, name: string): number {

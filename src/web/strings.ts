@@ -263,6 +263,7 @@ export const STRINGS = {
   'reason.history': ['good record with you', '与您合作记录良好', '與您合作紀錄良好'],
   'reason.region': ['serves your region', '服务您所在地区', '服務您所在地區'],
   'reason.category': ['in the right category', '类别相符', '類別相符'],
+  'reason.fit': ['how well it fits the need', '与需求的匹配度', '與需求的匹配度'],
   'reason.no-capacity': ['not enough free capacity', '产能不足', '產能不足'],
   'reason.no-process': ['cannot run the process', '不具备所需工艺', '不具備所需製程'],
   'reason.no-material': ['does not work the material', '不能加工该材料', '無法加工該材料'],
@@ -419,6 +420,13 @@ export const STRINGS = {
   'fulfil.INSPECTED': ['Inspected', '已检验', '已檢驗'],
   'fulfil.SHIPPED': ['Shipped', '已发货', '已出貨'],
   'fulfil.DELIVERED': ['Delivered', '已交付', '已交付'],
+  'fulfil.Pending': ['Pending', '待生产', '待生產'],
+  'fulfil.In-production': ['In production', '生产中', '生產中'],
+  'fulfil.Produced': ['Produced', '已完成生产', '已完成生產'],
+  'fulfil.Inspected': ['Inspected', '已检验', '已檢驗'],
+  'fulfil.Order-picked-up': ['Picked up', '已揽收', '已攬收'],
+  'fulfil.Out-for-delivery': ['Out for delivery', '派送中', '配送中'],
+  'fulfil.Order-delivered': ['Delivered', '已交付', '已交付'],
 
   // ------------------------------------------------------------------ twins
   'twins.title': ['Digital twins', '数字孪生', '數位孿生'],

@@ -248,8 +248,16 @@ describe('weft CLI', { concurrency: true }, () => {
 
   test('weft demo --script runs the whole story and exits 0', async (t) => {
     const dir = await tempDir(t, 'weft-cli-demo-');
-    const r = await weft(['demo', '--script', '--data', dir], 40_000);
+    const r = await weft(['demo', '--script', '--data', dir], 150_000);
     assert.equal(r.code, 0, show(r));
     assert.match(r.stdout, /All \d+ steps happened\./);
+    // The story: six nodes peer to peer, a parsed Chinese need, ranked quotes from at least three
+    // suppliers, progress reported by the machines, delivery, and ledgers that verify.
+    assert.match(r.stdout, /the network forms/);
+    assert.match(r.stdout, /understood: .*quantity=\{"value":100/);
+    assert.match(r.stdout, /#3 /);
+    assert.match(r.stdout, /In-production → Produced/);
+    assert.match(r.stdout, /the deal completes/);
+    assert.match(r.stdout, /verifies with public keys alone/);
   });
 });

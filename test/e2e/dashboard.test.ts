@@ -421,7 +421,7 @@ test('the node serves the dashboard, its login session and API 404s with a code'
   const missing = await get('/api/not-yet', bearer);
   assert.equal(missing.status, 404);
   assert.equal(((await missing.json()) as { error: { code: string } }).error.code, 'NO_ENDPOINT');
-  const post = await fetch(`${a.url}/api/needs`, {
+  const post = await fetch(`${a.url}/api/not-yet`, {
     method: 'POST',
     headers: { ...bearer, 'content-type': 'application/json' },
     body: '{}',

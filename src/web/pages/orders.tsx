@@ -7,7 +7,15 @@ import { ApiError } from '../../api/client.js';
 import type { DealWithData, OrderProgress } from '../../api/contract.js';
 import type { LedgerEntrySummary } from '../../api/schemas.js';
 import { client, useLiveLoad } from '../api.js';
-import { FULFILMENT_STEPS, needText, ORDER_PHASES, orderIdOf, orderItems, quoteOf } from '../beckn.js';
+import {
+  FULFILMENT_STEPS,
+  fulfilmentStep,
+  needText,
+  ORDER_PHASES,
+  orderIdOf,
+  orderItems,
+  quoteOf,
+} from '../beckn.js';
 import { useI18n } from '../i18n.js';
 import { pathOf, useRouter } from '../router.js';
 import type { MsgKey } from '../strings.js';
@@ -213,8 +221,7 @@ function DealCard(props: { deal: DealWithData; entries: LedgerEntrySummary[]; on
 /** The fulfilment codes as steps, the current one marked. */
 function Steps(props: { current: string | undefined; state: string }) {
   const { t, tMaybe } = useI18n();
-  const done =
-    props.state === 'completed' ? FULFILMENT_STEPS.length : FULFILMENT_STEPS.indexOf(props.current ?? '');
+  const done = props.state === 'completed' ? FULFILMENT_STEPS.length : fulfilmentStep(props.current);
   return (
     <ol class="steps" aria-label={t('orders.fulfilment')}>
       {FULFILMENT_STEPS.map((s, i) => (

@@ -175,3 +175,20 @@ test('open orders survive a restart (saved after each change)', async () => {
   await first.t.observe([stale]);
   assert.equal(first.t.get('keep')!.jobs[0]!.done, 0);
 });
+
+test('a machine that reports good parts is not counted twice by its total part counter', async () => {
+  const { t, reports } = tracker();
+  await t.start();
+  const o = await t.addOrder({
+    orderId: 'dup',
+    buyer: 'b',
+    items: [{ process: 'cnc-machining', quantity: 10 }],
+    startDay: '2026-11-30',
+    dueDay: '2026-12-10',
+  });
+  const m = o.jobs[0]!.assetId;
+  await t.observe([sample(m, 'goodCount', 0), sample(m, 'partCount', 0)]);
+  await t.observe([sample(m, 'goodCount', 2), sample(m, 'partCount', 2)]);
+  assert.equal(t.get('dup')!.jobs[0]!.done, 2);
+  assert.equal(reports.at(-1)!.figures.done, 2);
+});
