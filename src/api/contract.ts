@@ -1,13 +1,21 @@
 /**
- * The owner API's response shapes that the dashboard reads, and the contracts of the endpoints the
- * dashboard needs that the server does not serve yet (needs, incoming, order progress, twins history,
- * capacity, events, settings). Types only, no runtime code and no Node-only imports: the browser
- * bundle and the server share this file (src/web typechecks it with DOM types, without @types/node).
+ * The owner API's response shapes that the dashboard reads (needs, incoming, order progress, twins
+ * history, capacity, events, settings, …). Types only, no runtime code and no Node-only imports: the
+ * browser bundle and the server share this file (src/web typechecks it with DOM types, without
+ * @types/node). The matching's shapes are its own view types (matching/views.ts), named here as the
+ * dashboard calls them.
  *
  * An endpoint a node does not serve answers 404 and the dashboard shows "not available on this node
  * yet"; the server implements each of them with exactly the shape written here.
  */
 import type { NeedSpec } from '../matching/spec.js';
+import type {
+  IncomingNeedView,
+  NeedOffersView,
+  QuoteView,
+  RankedOfferView,
+  ReasonView,
+} from '../matching/views.js';
 import type { Profile } from '../protocol/profile.js';
 import type { TelemetrySample } from '../twins/types.js';
 import type { DealView, LedgerEntrySummary } from './schemas.js';
@@ -109,24 +117,18 @@ export interface SessionView {
   expiresAt: number;
 }
 
-// ------------------------------------------------------------------ contracts (not served yet)
+// ------------------------------------------------------------------ matching (served by routes-needs.ts)
 
-/**
- * Why an offer ranks where it does, or why a need fits a supplier. `code` is stable and the dashboard
- * words it in the user's language (i18n key `reason.<code>`, with `params`); `text` is the server's
- * English wording, shown for codes the dashboard does not know.
- *
- * Codes the dashboard words: process, material, tolerance, certification, quantity, capacity,
- * deadline, lead-time, price, distance, history, region, category, no-capacity, no-process,
- * no-material, no-certification, tolerance-too-tight, late.
- */
-export interface Reason {
-  code: string;
-  /** Positive helps, negative hurts; the dashboard shows the sign. */
-  weight: number;
-  params?: Record<string, string | number>;
-  text: string;
-}
+/** Why an offer ranks where it does, or why a need fits a supplier (shapes: matching/views.ts). */
+export type Reason = ReasonView;
+/** A supplier's drafted answer to a need: price from its cost model, lead time from its calendar. */
+export type DraftQuote = QuoteView;
+/** A need that reached this supplier's node and what its matcher made of it. */
+export type IncomingNeed = IncomingNeedView;
+/** One supplier's offer for a need, ranked on the buyer's node. */
+export type RankedOffer = RankedOfferView;
+/** `GET /api/needs/:transactionId/offers`. */
+export type NeedOffersResponse = NeedOffersView;
 
 /** `POST /api/needs/parse` body (text ≤ 4000 characters). */
 export interface ParseNeedRequest {
@@ -150,77 +152,6 @@ export interface SendNeedResponse {
   messageId: string;
   /** The region broadcast in, or `all`. */
   broadcast: string;
-}
-
-/** One supplier's offer for a need, ranked on the buyer's node. */
-export interface RankedOffer {
-  /** Unique within the need: `<supplier subscriber id>/<item id>`. */
-  offerId: string;
-  supplier: string;
-  supplierName?: string;
-  itemId: string;
-  itemName: string;
-  quantity?: number;
-  /** Decimal strings, as in Beckn. */
-  unitPrice?: string;
-  total?: string;
-  currency: string;
-  leadTimeDays?: number;
-  /** ISO date the supplier promises. */
-  deliveryDate?: string;
-  /** How well the offer fits the need, 0..1. */
-  fit: number;
-  /** Ranking score, 0..1; offers are sorted by it, best first. */
-  score: number;
-  /** 1 = best. */
-  rank: number;
-  reasons: Reason[];
-  /** Milliseconds since the epoch when the on_search arrived. */
-  receivedAt: number;
-}
-
-/** `GET /api/needs/:transactionId/offers`. */
-export interface NeedOffersResponse {
-  transactionId: string;
-  spec?: NeedSpec;
-  /** Best first. */
-  offers: RankedOffer[];
-  /** Whether the node still waits for answers (the need's TTL has not passed). */
-  open: boolean;
-}
-
-/** A supplier's drafted answer to a need: price from its cost model, lead time from its calendar. */
-export interface DraftQuote {
-  itemId: string;
-  itemName: string;
-  quantity: number;
-  unitPrice: string;
-  total: string;
-  currency: string;
-  leadTimeDays: number;
-  deliveryDate?: string;
-  /** Cost model lines (`material`, `machining`, `setup`, `margin`, …) in `currency`. */
-  breakdown?: Array<{ code: string; amount: string }>;
-  /** Estimated chance of winning at this price, 0..1, when the node has learned one. */
-  winProbability?: number;
-}
-
-/** A need that reached this supplier's node and what its matcher made of it. */
-export interface IncomingNeed {
-  /** The need's transaction id (one incoming need per transaction). */
-  id: string;
-  buyer: string;
-  buyerName?: string;
-  receivedAt: number;
-  text: string;
-  spec?: NeedSpec;
-  /** 0..1. */
-  fit: number;
-  decision: 'respond' | 'decline';
-  reasons: Reason[];
-  quote?: DraftQuote;
-  /** `new`: waiting for the owner; `sent`: the quote went out (on_search); `declined`; `expired`. */
-  status: 'new' | 'sent' | 'declined' | 'expired';
 }
 
 /** `GET /api/incoming`: newest first. */

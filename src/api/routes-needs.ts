@@ -23,46 +23,23 @@ import {
   type IncomingNeedView,
   intentFromSpec,
   type NeedBook,
-  type NeedOffersView,
   type NeedParser,
   NeedSpecSchema,
   type NodeMatcher,
   needInputReason,
-  type QuoteView,
-  type RankedOfferView,
-  type ReasonView,
 } from '../matching/index.js';
 import type { Clock } from '../util/clock.js';
 import { isWeftError } from '../util/errors.js';
 import type {
-  DraftQuote,
   IncomingActionResponse,
   IncomingListResponse,
-  IncomingNeed,
   NeedOffersResponse,
   ParseNeedResponse,
-  RankedOffer,
-  Reason,
   SendNeedResponse,
   WeftEvent,
 } from './contract.js';
 import type { ApiDeps } from './deps.js';
 import type { OwnerAuth } from './routes-web.js';
-
-// The matching's own view types must stay the contract's, both ways.
-type Assignable<A, B extends A> = B;
-export type NeedsContractChecks = [
-  Assignable<Reason, ReasonView>,
-  Assignable<ReasonView, Reason>,
-  Assignable<DraftQuote, QuoteView>,
-  Assignable<QuoteView, DraftQuote>,
-  Assignable<IncomingNeed, IncomingNeedView>,
-  Assignable<IncomingNeedView, IncomingNeed>,
-  Assignable<RankedOffer, RankedOfferView>,
-  Assignable<RankedOfferView, RankedOffer>,
-  Assignable<NeedOffersResponse, NeedOffersView>,
-  Assignable<NeedOffersView, NeedOffersResponse>,
-];
 
 /** What the routes need of the node's matching. */
 export interface NeedsMatching {

@@ -1,14 +1,19 @@
 /**
  * The shapes the matching shows its owner (the owner API and the dashboard): reasons, drafted quotes,
- * needs that reached a supplier, and a buyer's ranked offers. They are written here, beside the code
- * that makes them, and match `src/api/contract.ts` field for field (routes-needs.ts fails to compile
- * when they drift apart); contract.ts stays free of server imports for the browser.
+ * needs that reached a supplier, and a buyer's ranked offers. Written once, here beside the code that
+ * makes them; `src/api/contract.ts` names them for the dashboard (types only, so the browser bundle
+ * imports nothing of the server).
  */
 import type { NeedSpec } from './spec.js';
 
-/** Why an offer ranks where it does, or why a need fits: `code` stable, `weight` signed, `text` English. */
+/**
+ * Why an offer ranks where it does, or why a need fits a supplier. `code` is stable and the dashboard
+ * words it in the user's language (i18n key `reason.<code>`, with `params`); `text` is the server's
+ * English wording, shown for codes the dashboard does not know.
+ */
 export interface ReasonView {
   code: string;
+  /** Positive helps, negative hurts; the dashboard shows the sign. */
   weight: number;
   params?: Record<string, string | number>;
   text: string;

@@ -7,7 +7,6 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { connect as tcpConnect } from 'node:net';
 import { type TestContext, test } from 'node:test';
 import mqtt from 'mqtt';
 import type { TwinsConfig } from '../../src/twins/config-schema.js';
@@ -25,28 +24,13 @@ import {
 import { systemClock } from '../../src/util/clock.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { onCleanup, RecordingSink } from '../unit/twins/telemetry/helpers.js';
+import { EXTERNAL_MQTT_URL, externalBrokerSkip } from '../utils/mqtt-broker.js';
 
-const URL_ = process.env['WEFT_MQTT_URL'] ?? 'mqtt://127.0.0.1:1883';
+const URL_ = EXTERNAL_MQTT_URL;
 const RUN = `weft-e2e-${randomBytes(4).toString('hex')}`;
 const logger = silentLogger();
 
-/** Whether something accepts TCP connections at the broker's host and port. */
-function listening(url: string): Promise<boolean> {
-  const u = new URL(url);
-  return new Promise((resolve) => {
-    const s = tcpConnect({ host: u.hostname, port: Number(u.port || 1883) });
-    const done = (ok: boolean) => {
-      s.destroy();
-      resolve(ok);
-    };
-    s.setTimeout(1_000, () => done(false));
-    s.once('connect', () => done(true));
-    s.once('error', () => done(false));
-  });
-}
-
-const up = await listening(URL_);
-const skip = up ? false : `no MQTT broker listens at ${URL_} (start Mosquitto, or set WEFT_MQTT_URL)`;
+const skip = await externalBrokerSkip();
 
 function pipeline(t: TestContext, config: TwinsConfig, topics: string[] = []) {
   const sink = new RecordingSink();

@@ -8,7 +8,6 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { connect as tcpConnect } from 'node:net';
 import { test } from 'node:test';
 import type { CapacityView } from '../../src/api/contract.js';
 import type { WeftNode } from '../../src/node/weft-node.js';
@@ -24,29 +23,14 @@ import {
 import { systemClock } from '../../src/util/clock.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { client, onCleanup, received, startNode, trust } from '../utils/cluster.js';
+import { EXTERNAL_MQTT_URL, externalBrokerSkip } from '../utils/mqtt-broker.js';
 import { dealUntil, progressReports, startTwinsNode, twinsUntil } from '../utils/twins-node.js';
 
-const URL_ = process.env.WEFT_MQTT_URL ?? 'mqtt://127.0.0.1:1883';
+const URL_ = EXTERNAL_MQTT_URL;
 const RUN = randomBytes(4).toString('hex');
 const PROCESS = 'cnc-machining';
 
-/** Whether something accepts TCP connections at the broker's host and port. */
-function listening(url: string): Promise<boolean> {
-  const u = new URL(url);
-  return new Promise((resolve) => {
-    const s = tcpConnect({ host: u.hostname, port: Number(u.port || 1883) });
-    const done = (ok: boolean) => {
-      s.destroy();
-      resolve(ok);
-    };
-    s.setTimeout(1_000, () => done(false));
-    s.once('connect', () => done(true));
-    s.once('error', () => done(false));
-  });
-}
-
-const up = await listening(URL_);
-const skip = up ? false : `no MQTT broker listens at ${URL_} (start Mosquitto, or set WEFT_MQTT_URL)`;
+const skip = await externalBrokerSkip();
 
 async function capacity(node: WeftNode): Promise<CapacityView> {
   const res = await fetch(`${node.url}/api/capacity?days=14`, {
