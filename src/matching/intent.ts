@@ -20,7 +20,13 @@
 import { Value } from '@sinclair/typebox/value';
 // The spec's `date` format must be known to TypeBox before any check.
 import '../protocol/formats.js';
-import { type NeedFieldName, type NeedFields, NeedFieldsSchema, type NeedSpec } from './spec.js';
+import {
+  NEED_FIELD_NAMES,
+  type NeedFieldName,
+  type NeedFields,
+  NeedFieldsSchema,
+  type NeedSpec,
+} from './spec.js';
 
 type Obj = Record<string, unknown>;
 
@@ -28,7 +34,7 @@ export const NEED_SPEC_TAG = 'weft-need-spec';
 /** Largest JSON of one field in a tag (the Beckn tag value limit is 4096). */
 const MAX_FIELD_JSON = 4000;
 
-const FIELD_NAMES = Object.keys(NeedFieldsSchema.properties) as NeedFieldName[];
+const FIELD_NAMES = NEED_FIELD_NAMES;
 const LANGUAGES = new Set<NeedSpec['language']>(['zh-Hans', 'zh-Hant', 'en', 'mixed']);
 
 /** The Beckn Intent of a need: its spec in the `weft-need-spec` tags plus the standard fields. */
@@ -90,7 +96,7 @@ export function specFromIntent(intent: Obj): NeedSpec | undefined {
       if (LANGUAGES.has(value as NeedSpec['language'])) language = value as NeedSpec['language'];
       continue;
     }
-    if (!(FIELD_NAMES as string[]).includes(code)) {
+    if (!(FIELD_NAMES as readonly string[]).includes(code)) {
       warnings.push(`unknown need field "${code.slice(0, 40)}" ignored`);
       continue;
     }

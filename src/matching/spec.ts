@@ -126,3 +126,6 @@ export const NeedSpecSchema = Type.Object(
 export type NeedFields = Static<typeof NeedFieldsSchema>;
 export type NeedSpec = Static<typeof NeedSpecSchema>;
 export type NeedFieldName = keyof NeedFields;
+
+/** The field names, in the schema's order (also the order the parser and the dashboard show them). */
+export const NEED_FIELD_NAMES = Object.keys(NeedFieldsSchema.properties) as readonly NeedFieldName[];

@@ -9,7 +9,7 @@
  * to instruct the parser.
  */
 
-import type { NeedFields, NeedSpec } from '../spec.js';
+import { NEED_FIELD_NAMES, type NeedFields, type NeedSpec } from '../spec.js';
 import { Gazetteer, Glossary, Segmenter, TextNormalizer, type TextNormalizerOptions } from '../text/index.js';
 import { extractBudget } from './budget.js';
 import type { ParseContext } from './context.js';
@@ -108,18 +108,7 @@ export class BuiltinNeedParser implements NeedParser {
   }
 }
 
-const FIELD_ORDER: ReadonlyArray<keyof NeedFields> = [
-  'categories',
-  'process',
-  'material',
-  'quantity',
-  'tolerance',
-  'finish',
-  'certifications',
-  'deadline',
-  'deliveryPlace',
-  'budget',
-];
+const FIELD_ORDER = NEED_FIELD_NAMES;
 
 function ordered(fields: NeedFields): NeedFields {
   const out: Record<string, unknown> = {};

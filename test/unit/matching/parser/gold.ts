@@ -11,7 +11,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as OpenCC from 'opencc-js';
 import type { NeedParser } from '../../../../src/matching/parser/index.js';
-import type { NeedFieldName, NeedFields, NeedSpec } from '../../../../src/matching/spec.js';
+import {
+  NEED_FIELD_NAMES,
+  type NeedFieldName,
+  type NeedFields,
+  type NeedSpec,
+} from '../../../../src/matching/spec.js';
 
 export const GOLD_PATH = join(
   dirname(fileURLToPath(import.meta.url)),
@@ -45,18 +50,7 @@ export interface GoldSet {
   needs: GoldNeed[];
 }
 
-export const FIELDS: readonly NeedFieldName[] = [
-  'categories',
-  'process',
-  'material',
-  'quantity',
-  'tolerance',
-  'finish',
-  'certifications',
-  'deadline',
-  'deliveryPlace',
-  'budget',
-];
+export const FIELDS = NEED_FIELD_NAMES;
 
 export function loadGold(): GoldSet {
   return JSON.parse(readFileSync(GOLD_PATH, 'utf8')) as GoldSet;
