@@ -124,7 +124,8 @@ until Ctrl-C; starting again resumes with the same data.
 
   --script        run the story once and exit 0 only if every step happened
   --port-base N   owner APIs on N … N+5 (default: free ports)
-  --speed N       simulated shop-floor time runs N times faster than real time [60; 600 with --script]`,
+  --speed N       simulated shop-floor time runs N times faster than real time, so an order's
+                  progress shows within a minute [600]`,
 };
 
 function dataDirOf(args: ParsedArgs): string {
@@ -175,7 +176,7 @@ export async function main(argv: string[]): Promise<number> {
           dir: join(str(args, 'data') ?? process.env.WEFT_DATA ?? join(homedir(), '.weft'), 'demo'),
           script: bool(args, 'script'),
           portBase: int(args, 'port-base'),
-          speed: int(args, 'speed') ?? (bool(args, 'script') ? 600 : 60),
+          speed: int(args, 'speed') ?? 600,
         });
       default:
         throw new UsageError(`unknown command "${cmd}"`);

@@ -143,7 +143,8 @@ export class MqttTelemetrySource implements TelemetrySource {
     });
     client.on('error', (e) => logger.warn({ err: e.message, url: redact(o.url) }, 'MQTT client error'));
     client.on('close', () => {
-      if (this.linkUp) {
+      // A close we asked for (stop) is not a lost connection.
+      if (this.linkUp && !this.stopping) {
         this.linkUp = false;
         logger.warn(
           { url: redact(o.url) },
