@@ -283,12 +283,13 @@ export class Ledger {
     const items = this.pending.splice(0);
     if (items.length === 0) return;
     if (!this.headKnown) await this.loadHead();
-    const start = this.head;
+    // The head moves only once the batch is committed: verify() compares it with the store's.
+    let cursor = this.head;
     const built: Array<{ item: PendingWrite; entry: LedgerEntry }> = [];
     for (const item of items) {
       try {
-        const entry = this.build(item.input);
-        this.head = { seq: entry.seq, hash: entry.hash };
+        const entry = this.build(item.input, cursor);
+        cursor = { seq: entry.seq, hash: entry.hash };
         built.push({ item, entry });
       } catch (e) {
         item.reject(e);
@@ -298,7 +299,6 @@ export class Ledger {
     try {
       await this.deps.store.ledger.appendBatch(built.map(({ item, entry }) => ({ entry, ...item.effect })));
     } catch (e) {
-      this.head = start;
       if (!(e instanceof WeftError && e.code === 'CONFLICT')) {
         this.headKnown = false;
         await this.loadHead().catch(() => undefined);
@@ -315,6 +315,7 @@ export class Ledger {
       }
       return;
     }
+    this.head = cursor;
     for (const { item, entry } of built) item.resolve(entry);
   }
 
@@ -465,7 +466,7 @@ export class Ledger {
 
   private async append(input: RecordInput, commit: Commit): Promise<LedgerEntry | undefined> {
     if (!this.headKnown) await this.loadHead();
-    const entry = this.build(input);
+    const entry = this.build(input, this.head);
     let written: unknown;
     try {
       written = await commit(entry);
@@ -484,7 +485,7 @@ export class Ledger {
     return entry;
   }
 
-  private build(input: RecordInput): LedgerEntry {
+  private build(input: RecordInput, prev: Head | undefined): LedgerEntry {
     const digest = input.bodyDigest ?? bodyDigest(input.body);
     const r = input.receipt;
     // Cheap checks that the receipt belongs to this message: an entry that fails them would make
@@ -504,8 +505,8 @@ export class Ledger {
       );
     }
     const fields: ChainFields = {
-      seq: (this.head?.seq ?? 0) + 1,
-      prevHash: this.head?.hash ?? GENESIS_HASH,
+      seq: (prev?.seq ?? 0) + 1,
+      prevHash: prev?.hash ?? GENESIS_HASH,
       direction: input.direction,
       counterparty: input.counterparty,
       action: input.action,

@@ -641,6 +641,35 @@ describe('Ledger.write (group commit)', () => {
     assert.deepEqual(await ledger.verify(), { ok: true, entries: 50 });
   });
 
+  it('verify during a group commit in flight sees no truncation (the head moves after the commit)', async () => {
+    const { ledger, store } = setup();
+    await ledger.init();
+    assert.ok(await ledger.write(message('in'), { effect: 'accept' }));
+    const appendBatch = store.ledger.appendBatch.bind(store.ledger);
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    let entered: () => void = () => undefined;
+    const inside = new Promise<void>((r) => {
+      entered = r;
+    });
+    (store.ledger as { appendBatch: typeof appendBatch }).appendBatch = async (w) => {
+      entered();
+      await held;
+      return appendBatch(w);
+    };
+    const writing = Promise.all([
+      ledger.write(message('in'), { effect: 'accept' }),
+      ledger.write(message('out'), { effect: 'none' }),
+    ]);
+    await inside;
+    assert.deepEqual(await ledger.verify(), { ok: true, entries: 1 }, 'the batch is not committed yet');
+    release();
+    await writing;
+    assert.deepEqual(await ledger.verify(), { ok: true, entries: 3 });
+  });
+
   it('a duplicate among a group is refused alone; the others land', async () => {
     const { ledger, store } = setup();
     await ledger.init();
