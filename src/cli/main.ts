@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { ApiError, WeftClient } from '../api/index.js';
 import { verifyBundle } from '../ledger/index.js';
 import { PeerDirectory } from '../network/index.js';
+import { backupDataDir } from '../node/backup.js';
 import { API_URL_FILE, type DataDir, initDataDir, loadDataDir, rotateKey } from '../node/data-dir.js';
 import { defaultDaemonOptions, defaultNodeOptions, WeftNode } from '../node/weft-node.js';
 import type { NodeRecord } from '../protocol/node-record.js';
@@ -36,9 +37,10 @@ Commands:
   catalog   add, list or remove items of the static catalogue a supplier answers from
   ledger    verify the ledger, export a deal's bundle, verify a bundle
   need      read a need written in Chinese or English as a typed spec; send it; see its ranked offers
-  demo      start a buyer and two suppliers on loopback and run whole deals
+  demo      start a buyer and five suppliers on loopback, each with a simulated shop floor and a dashboard
   sim       simulate a factory's machines publishing telemetry to an MQTT broker (Sparkplug B or JSON)
   key       rotate the node's key (the subscriber id stays; the new key is announced signed by the old)
+  backup    copy the whole data dir, safely while the node runs
 
 Every command takes --data DIR (default: $WEFT_DATA or ~/.weft).
 Run "weft <command> --help" for the options of a command.`,
@@ -110,6 +112,15 @@ Replaces the node's Ed25519 key with a new one while the node is stopped. The su
 the old key is kept as node.key.previous, and the node's signed record announces the new key with a
 proof signed by the old one, which every peer's directory checks. Entries already in the ledger keep
 verifying. Partners who trusted the node manually (weft peers add) must add the new key.`,
+  backup: `Usage: weft backup [--data DIR] --to TARGET
+
+Copies the data dir into TARGET (a new or empty directory), safely while the node runs: every SQLite
+database (weft.db with the ledger, deals, inbox and outbox; twins.db with the time series) through
+SQLite's online backup, which copies a consistent snapshot without stopping the node; keys, admin
+token, profile, twins.yaml and the OPC UA PKI as they are, with their permissions (the backup holds
+the node's private key: keep it as safe as the node). TARGET is itself a data dir:
+  weft ledger verify --data TARGET     checks the copy
+  weft start --data TARGET             restores the node from it (never beside the original)`,
   demo: `Usage: weft demo [--data DIR] [--script] [--port-base N] [--speed N]
 
 Starts a small industrial cluster on loopback: a buyer (an equipment maker) and five suppliers (CNC
@@ -171,6 +182,8 @@ export async function main(argv: string[]): Promise<number> {
         );
         return 0;
       }
+      case 'backup':
+        return await cmdBackup(args);
       case 'demo':
         return await runDemo({
           dir: join(str(args, 'data') ?? process.env.WEFT_DATA ?? join(homedir(), '.weft'), 'demo'),
@@ -377,6 +390,20 @@ async function cmdCatalog(args: ParsedArgs, sub: string | undefined): Promise<nu
   } finally {
     await store.close();
   }
+}
+
+async function cmdBackup(args: ParsedArgs): Promise<number> {
+  const source = dataDirOf(args);
+  const target = req(args, 'to');
+  const t0 = performance.now();
+  const r = await backupDataDir(source, target, (file, bytes) =>
+    console.error(`backing up ${file} (${(bytes / 1048576).toFixed(1)} MB) …`),
+  );
+  const mb = r.databases.reduce((s, d) => s + d.bytes, 0) / 1048576;
+  console.log(
+    `backed up ${source} to ${r.target}: ${r.databases.length} databases (${mb.toFixed(1)} MB), ${r.files} other files, in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
+  return 0;
 }
 
 async function cmdLedger(args: ParsedArgs, sub: string | undefined): Promise<number> {

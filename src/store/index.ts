@@ -10,6 +10,7 @@
  * const queued = await store.outbox.due(clock.now(), 32);
  * await store.close();
  */
+export { backupSqliteFile, type SqliteBackupProgress } from './backup.js';
 export {
   type Migration,
   type MigrationResult,
