@@ -10,4 +10,5 @@ export * from './client.js';
 export * from './create-api.js';
 export * from './deps.js';
 export type { IndexHit } from './routes-index.js';
+export { partnerGetBody } from './routes-twins.js';
 export * from './schemas.js';

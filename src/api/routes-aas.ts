@@ -238,16 +238,19 @@ export async function registerAasRoutes(app: FastifyInstance, deps: AasRoutesDep
 
   app.addHook('onRequest', async (req, reply) => {
     let who: boolean | AasAccess;
+    let why = '';
     try {
       who = await deps.authorize(req);
     } catch (err) {
       deps.logger.warn({ err }, 'AAS authorize failed');
       who = false;
+      // A refused signature says why (expired, replayed, unknown key), as the Beckn endpoints do.
+      if (isWeftError(err)) why = `: ${err.code}: ${err.message}`;
     }
     if (who === false) {
       return reply
         .code(401)
-        .send(result('UNAUTHORIZED', 'not authorised to read these twins', deps.clock.now()));
+        .send(result('UNAUTHORIZED', `not authorised to read these twins${why}`, deps.clock.now()));
     }
     access.set(req, who === true ? 'owner' : who);
   });

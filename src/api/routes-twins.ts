@@ -84,7 +84,7 @@ const PURPOSE = /^[a-z][a-z0-9-]{0,63}$/;
 /**
  * Checks a partner's Beckn signature over `body` and returns its subscriber id; throws `WeftError`
  * (`SIGNATURE_*`, `UNKNOWN_SENDER`) otherwise. Also used by the AAS API for partners' signed GETs (over
- * an empty body).
+ * `partnerGetBody`: the request line).
  */
 export async function verifyPartner(
   authorization: string | undefined,
@@ -411,6 +411,16 @@ function fromReports(
   };
 }
 
+/**
+ * What a partner signs for a GET of the AAS API (which has no body): the request line `GET <path?query>`
+ * stands in for the body, so a signature read off the wire opens no other path. A read carries no
+ * nonce, so the same GET may be repeated within the signature's window (polling does); it returns
+ * only what that partner's grants allow, and TLS in front of the node keeps signatures off the wire.
+ */
+export function partnerGetBody(pathAndQuery: string): Buffer {
+  return Buffer.from(`GET ${pathAndQuery}`, 'utf8');
+}
+
 /** What createApi takes for the twins besides ApiDeps. */
 export interface TwinsApiDeps {
   /** The node's twins; absent or undefined: the node runs without. */
@@ -444,8 +454,10 @@ export function registerTwinsApi(app: FastifyInstance, deps: ApiDeps & TwinsApiD
         const who = auth.identify(req);
         if (who === 'bearer' || who === 'session') return 'owner';
         if (!req.headers.authorization?.startsWith('Signature ')) return false;
-        // A partner's GET is signed over the empty body.
-        const p = await verifyPartner(req.headers.authorization, Buffer.alloc(0), { partnerKey, clock });
+        const p = await verifyPartner(req.headers.authorization, partnerGetBody(req.url), {
+          partnerKey,
+          clock,
+        });
         return { partner: p.subscriberId };
       },
       mayRead: (partner, target) => twins.mayRead(partner, target),

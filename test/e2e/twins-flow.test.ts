@@ -18,6 +18,7 @@ import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { setTimeout as untilDeadline } from 'node:timers/promises';
 import type { CapacityView, OrderProgress } from '../../src/api/contract.js';
+import { partnerGetBody } from '../../src/api/index.js';
 import type { WeftNode } from '../../src/node/weft-node.js';
 import { importPublicKey } from '../../src/protocol/keys.js';
 import { signBody } from '../../src/protocol/signing.js';
@@ -273,21 +274,38 @@ test('simulator → built-in broker → twins → capacity → a confirmed order
   assert.equal(expired.status, 403);
   assert.equal(codeOf(expired), 'EXPIRED');
 
-  // The AAS API under the same grants: a partner's GET signed over the empty body reads the
+  // The AAS API under the same grants: a partner's GET, signed over its request line, reads the
   // OperationalData of the machine that makes its order, and nothing else.
-  const aasGet = (n: WeftNode, id: string) => {
+  const signGet = (n: WeftNode, path: string) => {
     const created = Math.floor(Date.now() / 1000);
-    const { authorization } = signBody(Buffer.alloc(0), {
+    return signBody(partnerGetBody(path), {
       subscriberId: n.subscriberId,
       uniqueKeyId: n.dataDir.keys.keyId,
       privateKey: n.dataDir.keys.privateKey,
       created,
       expires: created + 60,
-    });
-    return fetch(`${supplier.url}/aas/submodels/${encodeId(id)}`, { headers: { authorization } });
+    }).authorization;
+  };
+  const aasGet = (n: WeftNode, id: string) => {
+    const path = `/aas/submodels/${encodeId(id)}`;
+    return fetch(`${supplier.url}${path}`, { headers: { authorization: signGet(n, path) } });
   };
   const opOf = (asset: string) => twins.repository.submodelIdOf(asset, 'operational-data');
   assert.equal((await aasGet(buyer, opOf('cnc-01'))).status, 200, 'its order’s machine');
+  // A signature made for one path opens no other.
+  const path = `/aas/submodels/${encodeId(opOf('cnc-01'))}`;
+  const elsewhere = `/aas/submodels/${encodeId(opOf('cnc-01'))}/submodel-elements`;
+  assert.equal(
+    (await fetch(`${supplier.url}${elsewhere}`, { headers: { authorization: signGet(buyer, path) } })).status,
+    401,
+    'a signature for one path used on another',
+  );
+  assert.equal(
+    (await fetch(`${supplier.url}${elsewhere}`, { headers: { authorization: signGet(buyer, elsewhere) } }))
+      .status,
+    200,
+    'the same partner signing that path',
+  );
   assert.equal((await aasGet(buyer, opOf('cnc-02'))).status, 403, 'another machine');
   assert.equal((await aasGet(buyer, twins.repository.submodelIdOf('cnc-01', 'nameplate'))).status, 403);
   assert.equal((await aasGet(third, opOf('cnc-01'))).status, 403, 'a third node');
