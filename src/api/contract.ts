@@ -189,9 +189,26 @@ export interface OrderProgress {
   /** Good parts done. */
   done: number;
   scrap?: number;
-  operations: Array<{ name: string; done: number; total: number; state: 'pending' | 'running' | 'done' }>;
-  /** What happened, oldest first: each from a twin event (asset, source timestamp). */
-  events: Array<{ at: number; code: string; detail?: string; asset?: string }>;
+  /** `name` in English for logs and scripts; `process` (a category id) and `asset` for a translated view. */
+  operations: Array<{
+    name: string;
+    process?: string;
+    asset?: string;
+    done: number;
+    total: number;
+    state: 'pending' | 'running' | 'done';
+  }>;
+  /**
+   * What happened, oldest first: each from a twin event (asset, source timestamp). `detail` is the
+   * figures in English; `figures` the same as numbers, for a translated view.
+   */
+  events: Array<{
+    at: number;
+    code: string;
+    detail?: string;
+    figures?: { done: number; total: number; scrap: number; lots: number };
+    asset?: string;
+  }>;
   /** Expected completion, ISO date-time. */
   eta?: string;
   updatedAt: number;

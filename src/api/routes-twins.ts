@@ -298,8 +298,16 @@ function reportsOf(entries: readonly LedgerEntry[], direction: 'in' | 'out', cou
   return out;
 }
 
-function detailOf(f: NonNullable<Report['figures']>): string {
-  return `${f.done}/${f.total} done, ${f.scrap} scrap, ${f.lots} lots inspected`;
+/** An event's figures, in English (`detail`) and as numbers (`figures`) for the dashboard's languages. */
+function eventOf(r: Report): OrderProgress['events'][number] {
+  const f = r.figures;
+  if (!f) return { at: r.at, code: r.code };
+  return {
+    at: r.at,
+    code: r.code,
+    detail: `${f.done}/${f.total} done, ${f.scrap} scrap, ${f.lots} lots inspected`,
+    figures: { done: f.done, total: f.total, scrap: f.scrap, lots: f.lots },
+  };
 }
 
 /** `GET /api/orders/:tx/progress` (contract.ts OrderProgress). */
@@ -327,11 +335,7 @@ export async function orderProgress(deps: TwinsRoutesDeps, tx: string): Promise<
     if (!tracked && !reports.some((r) => r.action === 'on_status')) {
       throw new WeftError('NOT_FOUND', `no progress reported for ${tx} yet`);
     }
-    const events = reports.map((r) => ({
-      at: r.at,
-      code: r.code,
-      ...(r.figures ? { detail: detailOf(r.figures) } : {}),
-    }));
+    const events = reports.map(eventOf);
     if (tracked) {
       const total = tracked.jobs.reduce((n, j) => n + j.quantity, 0);
       const done = tracked.jobs.reduce((n, j) => n + j.done, 0);
@@ -353,6 +357,8 @@ export async function orderProgress(deps: TwinsRoutesDeps, tx: string): Promise<
         scrap,
         operations: tracked.jobs.map((j) => ({
           name: `${j.process} on ${j.assetId}`,
+          process: j.process,
+          asset: j.assetId,
           done: j.done,
           total: j.quantity,
           state: j.done >= j.quantity ? 'done' : j.done > 0 ? 'running' : 'pending',
@@ -369,11 +375,7 @@ export async function orderProgress(deps: TwinsRoutesDeps, tx: string): Promise<
   if (!reports.some((r) => r.action === 'on_status')) {
     throw new WeftError('NOT_FOUND', `no progress reported for ${tx} yet`);
   }
-  const events = reports.map((r) => ({
-    at: r.at,
-    code: r.code,
-    ...(r.figures ? { detail: detailOf(r.figures) } : {}),
-  }));
+  const events = reports.map(eventOf);
   return fromReports(tx, buyerDeal.counterparty, 'buyer', reports, events);
 }
 

@@ -385,6 +385,13 @@ export const STRINGS = {
   'orders.operations': ['Operations', '工序', '工序'],
   'orders.operation': ['Operation', '工序', '工序'],
   'orders.done': ['Done', '完成', '完成'],
+  'orders.op.name': ['{process} on {asset}', '{asset}:{process}', '{asset}:{process}'],
+  'orders.op.production': ['production', '生产', '生產'],
+  'orders.event.figures': [
+    '{done}/{total} done, {scrap} scrap, {lots} lots inspected',
+    '完成 {done}/{total},报废 {scrap},已检验 {lots} 批',
+    '完成 {done}/{total},報廢 {scrap},已檢驗 {lots} 批',
+  ],
   'orders.op.pending': ['waiting', '等待中', '等待中'],
   'orders.op.running': ['running', '进行中', '進行中'],
   'orders.op.done': ['done', '已完成', '已完成'],

@@ -186,6 +186,10 @@ test('the demo cluster in the buyer’s dashboard, in Chinese', { skip: why, tim
       .count()) >= 1,
     'the in-production reports are listed',
   );
+  // The timeline's figures are in the page's language, not the English detail of the API.
+  const timeline = (await page.locator('.progress-twin ol.events').textContent()) ?? '';
+  assert.match(timeline, new RegExp(zh('orders.event.figures').split('{')[0]!), timeline);
+  assert.doesNotMatch(timeline, /lots inspected|scrap/, 'no English in the Chinese timeline');
   await shot(page, '5-order-produced');
 
   // --- the ledger verifies

@@ -238,7 +238,7 @@ function Steps(props: { current: string | undefined; state: string }) {
 }
 
 function Progress(props: { tx: string }) {
-  const { t, fmt } = useI18n();
+  const { t, tMaybe, fmt } = useI18n();
   const p = useLiveLoad(
     // NOT_FOUND: the order has no progress twin yet (nothing reported); null shows "none yet".
     () =>
@@ -274,7 +274,16 @@ function Progress(props: { tx: string }) {
                 <tbody>
                   {x.operations.map((o) => (
                     <tr key={o.name}>
-                      <td>{o.name}</td>
+                      <td>
+                        {o.process && o.asset
+                          ? t('orders.op.name', {
+                              process: tMaybe(`cat.${o.process}`) ?? o.process,
+                              asset: o.asset,
+                            })
+                          : o.name === 'production'
+                            ? t('orders.op.production')
+                            : o.name}
+                      </td>
                       <td>
                         {fmt.number(o.done)} / {fmt.number(o.total)}
                       </td>
@@ -293,7 +302,19 @@ function Progress(props: { tx: string }) {
                     <time dateTime={new Date(e.at).toISOString()}>{fmt.time(e.at)}</time>{' '}
                     <FulfilmentName code={e.code} />
                     {e.asset && <span class="muted small"> · {e.asset}</span>}
-                    {e.detail && <span class="muted small"> · {e.detail}</span>}
+                    {e.figures ? (
+                      <span class="muted small">
+                        {' · '}
+                        {t('orders.event.figures', {
+                          done: fmt.number(e.figures.done),
+                          total: fmt.number(e.figures.total),
+                          scrap: fmt.number(e.figures.scrap),
+                          lots: fmt.number(e.figures.lots),
+                        })}
+                      </span>
+                    ) : (
+                      e.detail && <span class="muted small"> · {e.detail}</span>
+                    )}
                   </li>
                 ))}
             </ol>

@@ -376,7 +376,16 @@ test('an order follows the part counters; GET /api/orders/:tx/progress shows it 
   // The good count alone advances the job (the part count is not counted twice).
   assert.equal(p.done, 3);
   assert.equal(p.state, 'In-production');
-  assert.deepEqual(p.operations, [{ name: 'cnc-machining on cnc-01', done: 3, total: 8, state: 'running' }]);
+  assert.deepEqual(p.operations, [
+    {
+      name: 'cnc-machining on cnc-01',
+      process: 'cnc-machining',
+      asset: 'cnc-01',
+      done: 3,
+      total: 8,
+      state: 'running',
+    },
+  ]);
   await counters(120);
   await settled(twins);
   await twins.acceptOrder({ ...orderStub(), orderId: 'tx-1' });
