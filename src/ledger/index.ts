@@ -35,6 +35,7 @@ export {
   MAX_BUNDLE_ENTRIES,
   MAX_BUNDLE_KEYS,
   type RecordInput,
+  type RotationProof,
   type VerifyOptions,
   type VerifyReport,
   verifyBundle,

@@ -33,6 +33,7 @@ import { Value } from '@sinclair/typebox/value';
 import { ACTIONS, type Action } from '../protocol/actions.js';
 import { canonicalJson, jsonString } from '../protocol/canonical.js';
 import { importPublicKey, type KeyPair, publicKeyFromPeerId, rawPublicKey } from '../protocol/keys.js';
+import { rotationBytes } from '../protocol/node-record.js';
 import {
   decodeReceipt,
   type Receipt,
@@ -77,6 +78,20 @@ export interface LedgerDeps {
    * directory), read once per verify: entries a peer signed before and after rotating both verify.
    */
   linkedKeys?: () => Promise<Map<string, string[]>>;
+  /**
+   * Rotation proofs this node knows (its own, and its peers' from the directory), put into exported
+   * bundles so that entries signed before and after a rotation verify with the bundle alone.
+   */
+  rotationProofs?: () => Promise<RotationProof[]>;
+}
+
+/** A subscriber's move from one key to the next, signed by the old key over `rotationBytes`. */
+export interface RotationProof {
+  subscriberId: string;
+  fromKeyId: string;
+  toKeyId: string;
+  /** base64 Ed25519 signature of the `fromKeyId` key. */
+  signature: string;
 }
 
 /** What the network code hands over to record one message. */
@@ -407,6 +422,11 @@ export class Ledger {
       throw new WeftError('NOT_FOUND', `the ledger has no entries for transaction ${transactionId}`);
     }
     const keyIds = new Set<string>([this.self.keyId]);
+    const parties = new Set<string>([this.self.subscriberId, ...entries.map((e) => e.counterparty)]);
+    const rotations = ((await this.deps.rotationProofs?.()) ?? [])
+      .filter((r) => parties.has(r.subscriberId))
+      .sort((a, b) => (a.subscriberId + a.toKeyId < b.subscriberId + b.toKeyId ? -1 : 1));
+    for (const r of rotations) keyIds.add(r.fromKeyId).add(r.toKeyId);
     for (const e of entries) {
       try {
         keyIds.add(parseAuthorization(e.authorization).uniqueKeyId);
@@ -433,6 +453,7 @@ export class Ledger {
         publicKey: this.deps.keys.publicKeyRaw.toString('base64'),
       },
       keys,
+      ...(rotations.length > 0 ? { rotations } : {}),
       entries: entries.map((e) => ({
         seq: e.seq,
         prevHash: e.prevHash,
@@ -712,6 +733,21 @@ const BundleSchema = Type.Object(
       { additionalProperties: false },
     ),
     keys: Type.Record(Type.String(), RawKey, { maxProperties: MAX_BUNDLE_KEYS }),
+    /** Key rotations of the parties (their old key's signature over the new key id). */
+    rotations: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            subscriberId: Id,
+            fromKeyId: Id,
+            toKeyId: Id,
+            signature: Type.String({ pattern: '^[A-Za-z0-9+/]{86}==$' }),
+          },
+          { additionalProperties: false },
+        ),
+        { maxItems: MAX_BUNDLE_KEYS },
+      ),
+    ),
     entries: Type.Array(BundleEntrySchema, { minItems: 1, maxItems: MAX_BUNDLE_ENTRIES }),
     signature: Type.String({ pattern: '^[A-Za-z0-9+/]{86}==$' }),
   },
@@ -737,6 +773,42 @@ export type BundleReport =
       reason: string;
       firstBad?: BadEntry;
     };
+
+/**
+ * The keys each subscriber moved to, from rotation proofs that verify: a proof counts when its old key
+ * is the subscriber's own (its self-certifying id) or one already linked, so chains of rotations work
+ * in any order. Returns why when a proof does not verify.
+ */
+function linkedByRotations(
+  proofs: readonly RotationProof[],
+  keyFor: (keyId: string) => KeyObject | undefined,
+): Map<string, string[]> | string {
+  const linked = new Map<string, string[]>();
+  const has = (s: string, k: string) => k === s || (linked.get(s)?.includes(k) ?? false);
+  const left = [...proofs];
+  for (let progress = true; progress && left.length > 0; ) {
+    progress = false;
+    for (let i = 0; i < left.length; i++) {
+      const r = left[i]!;
+      if (!publicKeyFromPeerId(r.subscriberId) || !has(r.subscriberId, r.fromKeyId)) continue;
+      const key = keyFor(r.fromKeyId) ?? peerKey(r.fromKeyId);
+      const sig = Buffer.from(r.signature, 'base64');
+      if (!key || !safely(() => verifySignature(null, rotationBytes(r.subscriberId, r.toKeyId), key, sig))) {
+        return `the rotation of ${r.subscriberId} to ${r.toKeyId} is not signed by ${r.fromKeyId}`;
+      }
+      if (!has(r.subscriberId, r.toKeyId))
+        linked.set(r.subscriberId, [...(linked.get(r.subscriberId) ?? []), r.toKeyId]);
+      left.splice(i--, 1);
+      progress = true;
+    }
+  }
+  return linked;
+}
+
+function peerKey(keyId: string): KeyObject | undefined {
+  const raw = publicKeyFromPeerId(keyId);
+  return raw ? importPublicKey(raw) : undefined;
+}
 
 function bundleSigningBytes(b: UnsignedBundle): Buffer {
   return Buffer.from(BUNDLE_DOMAIN + canonicalJson(b));
@@ -796,8 +868,25 @@ function check(bundle: unknown): BundleReport {
     };
   }
   const exporterKey = importPublicKey(exporterRaw);
-  const exporter: Party = { subscriberId: b.exporter.subscriberId, keyId: b.exporter.keyId };
   const keyFor = (keyId: string) => keys.get(keyId);
+  const linked = linkedByRotations(b.rotations ?? [], keyFor);
+  if (typeof linked === 'string') return { ok: false, check: 'key', reason: linked };
+  // A self-certifying subscriber id names its first key: any other key must be linked to it by proofs.
+  const keysOf = (subscriberId: string): string[] | undefined =>
+    publicKeyFromPeerId(subscriberId) ? [subscriberId, ...(linked.get(subscriberId) ?? [])] : undefined;
+  const exporterKeys = keysOf(b.exporter.subscriberId);
+  if (exporterKeys && !exporterKeys.includes(b.exporter.keyId)) {
+    return {
+      ok: false,
+      check: 'exporter',
+      reason: `the exporter's key ${b.exporter.keyId} is not ${b.exporter.subscriberId}'s, nor linked to it by a rotation proof`,
+    };
+  }
+  const exporter: Party = {
+    subscriberId: b.exporter.subscriberId,
+    keyId: b.exporter.keyId,
+    ...(exporterKeys ? { keyIds: exporterKeys } : {}),
+  };
 
   let prevSeq = 0;
   for (const e of b.entries) {
@@ -818,7 +907,9 @@ function check(bundle: unknown): BundleReport {
     if (entryHash({ ...e, bodyDigest: digest }) !== e.hash) {
       return bad('hash', "the hash is not the hash of the entry's fields");
     }
-    const problem = checkSignatures(e, digest, exporter, keyFor);
+    const otherKeys = keysOf(e.counterparty);
+    const other = otherKeys ? { subscriberId: e.counterparty, keyIds: otherKeys } : undefined;
+    const problem = checkSignatures(e, digest, exporter, keyFor, other);
     if (problem) return bad(problem.check, problem.reason);
   }
 
@@ -830,7 +921,11 @@ function check(bundle: unknown): BundleReport {
   return {
     ok: true,
     transactionId: b.transactionId,
-    exporter: { ...exporter, publicKey: b.exporter.publicKey },
+    exporter: {
+      subscriberId: b.exporter.subscriberId,
+      keyId: b.exporter.keyId,
+      publicKey: b.exporter.publicKey,
+    },
     entries: b.entries.length,
   };
 }

@@ -1,11 +1,14 @@
 /**
  * The data directory: `node.key` (the Ed25519 seed, base64, mode 0600), `admin-token` (0600),
- * `profile.json`, and `weft.db` (the store).
+ * `profile.json`, and `weft.db` (the store); after `weft key rotate`, `node.key.previous` and
+ * `rotations.json` (each rotation's proof, signed by the key it replaced).
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, sign } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { RotationProof } from '../ledger/index.js';
 import { generateKeyPair, type KeyPair, keyPairFromSeed } from '../protocol/keys.js';
+import { rotationBytes } from '../protocol/node-record.js';
 import { type Profile, profileErrors } from '../protocol/profile.js';
 import { WeftError } from '../util/errors.js';
 
@@ -19,6 +22,8 @@ export interface DataDir {
   profile: Profile;
   adminToken: string;
   dbPath: string;
+  /** This node's key rotations, oldest first: each signed by the key it replaced. */
+  rotations: RotationProof[];
 }
 
 const KEY_FILE = 'node.key';
@@ -26,6 +31,7 @@ const PREVIOUS_KEY_FILE = 'node.key.previous';
 const SUBSCRIBER_FILE = 'subscriber-id';
 const TOKEN_FILE = 'admin-token';
 const PROFILE_FILE = 'profile.json';
+const ROTATIONS_FILE = 'rotations.json';
 export const DB_FILE = 'weft.db';
 /** Written by a running node: the base URL of its API, so `weft` commands can reach it. */
 export const API_URL_FILE = 'api.url';
@@ -56,6 +62,7 @@ export function initDataDir(dir: string, profile: Profile, opts: { force?: boole
     profile,
     adminToken,
     dbPath: join(dir, DB_FILE),
+    rotations: [],
   };
 }
 
@@ -67,6 +74,14 @@ export function initDataDir(dir: string, profile: Profile, opts: { force?: boole
 export function rotateKey(dir: string): { subscriberId: string; oldKeyId: string; newKeyId: string } {
   const d = loadDataDir(dir);
   const next = generateKeyPair();
+  const proof: RotationProof = {
+    subscriberId: d.subscriberId,
+    fromKeyId: d.keys.keyId,
+    toKeyId: next.keyId,
+    signature: sign(null, rotationBytes(d.subscriberId, next.keyId), d.keys.privateKey).toString('base64'),
+  };
+  // The proof first: a rotation cut short leaves an extra proof, never a key without one.
+  writeFileSync(join(dir, ROTATIONS_FILE), `${JSON.stringify([...d.rotations, proof], null, 2)}\n`);
   writeSecret(join(dir, PREVIOUS_KEY_FILE), `${d.keys.seed.toString('base64')}\n`);
   writeSecret(join(dir, KEY_FILE), `${next.seed.toString('base64')}\n`);
   return { subscriberId: d.subscriberId, oldKeyId: d.keys.keyId, newKeyId: next.keyId };
@@ -109,7 +124,20 @@ export function loadDataDir(dir: string): DataDir {
     profile: profile as Profile,
     adminToken,
     dbPath: join(dir, DB_FILE),
+    rotations: readRotations(join(dir, ROTATIONS_FILE)),
   };
+}
+
+/** The rotation proofs file; absent before the first rotation. Checked when bundles are verified. */
+function readRotations(path: string): RotationProof[] {
+  if (!existsSync(path)) return [];
+  try {
+    const v = JSON.parse(readFileSync(path, 'utf8')) as unknown;
+    if (!Array.isArray(v)) throw new Error('not a list');
+    return v as RotationProof[];
+  } catch (e) {
+    throw new WeftError('CONFIG', `${path} is not a list of rotation proofs: ${(e as Error).message}`);
+  }
 }
 
 export function saveProfile(dir: string, profile: Profile): void {

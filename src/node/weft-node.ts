@@ -7,7 +7,7 @@ import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ApiOptions, createApi, defaultApiOptions } from '../api/index.js';
 import { DealBook, DealEngine, type DealEvent } from '../deal/index.js';
-import { defaultLedgerOptions, Ledger } from '../ledger/index.js';
+import { defaultLedgerOptions, Ledger, type RotationProof } from '../ledger/index.js';
 import {
   type CapacityView,
   capabilitiesFrom,
@@ -206,6 +206,7 @@ export class WeftNode {
       resolveKey,
       previousKeyIds: this.dataDir.previousKeys ? [this.dataDir.previousKeys.keyId] : [],
       linkedKeys: () => this.linkedKeys(),
+      rotationProofs: () => this.rotationProofs(),
     });
     this.transport = deps.transport ?? new HttpTransport(opts.http);
     this.outbox = new Outbox(opts.outbox, {
@@ -414,6 +415,23 @@ export class WeftNode {
       add(r.subscriber_id, r.rotation?.from_key_id);
     }
     for (const p of await this.store.peers.list()) add(p.subscriberId, p.keyId);
+    return out;
+  }
+
+  /** This node's own rotations (data dir) and its peers' latest ones (signed records in the directory). */
+  private async rotationProofs(): Promise<RotationProof[]> {
+    const out = [...this.dataDir.rotations];
+    for (const e of await this.store.directory.list(0, 1_000_000)) {
+      const r = JSON.parse(e.record) as NodeRecord;
+      if (r.rotation && r.subscriber_id !== this.subscriberId) {
+        out.push({
+          subscriberId: r.subscriber_id,
+          fromKeyId: r.rotation.from_key_id,
+          toKeyId: r.key_id,
+          signature: r.rotation.signature,
+        });
+      }
+    }
     return out;
   }
 

@@ -65,7 +65,8 @@ function recordBytes(r: Omit<NodeRecord, 'signature'>): Buffer {
   return Buffer.from(RECORD_DOMAIN + canonicalJson(r));
 }
 
-function rotationBytes(subscriberId: string, newKeyId: string): Buffer {
+/** What the old key signs when a node rotates to `newKeyId` (also carried by ledger bundles). */
+export function rotationBytes(subscriberId: string, newKeyId: string): Buffer {
   return Buffer.from(`${ROTATION_DOMAIN}${subscriberId}\n${newKeyId}`);
 }
 

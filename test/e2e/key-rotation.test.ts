@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { verifyBundle } from '../../src/ledger/index.js';
 import { defaultNodeOptions, initDataDir, rotateKey, WeftNode } from '../../src/node/index.js';
 import { defaultProfile } from '../../src/protocol/profile.js';
 import { silentLogger } from '../../src/util/logger.js';
@@ -55,26 +56,42 @@ test('a rotated key is announced, accepted by peers, and the ledgers still verif
     await until(async () => ((await node.store.outbox.counts()).pending === 0 ? true : undefined), 10_000);
     await answered;
   };
-  await support(a, randomUUID());
+  const before = randomUUID();
+  await support(a, before);
 
   await a.close();
   open.splice(open.indexOf(a), 1);
-  const r = rotateKey(join(root, 'a'));
-  assert.equal(r.subscriberId, a.subscriberId);
-  assert.equal(r.oldKeyId, firstKey);
+  const rotated = rotateKey(join(root, 'a'));
+  assert.equal(rotated.subscriberId, a.subscriberId);
+  assert.equal(rotated.oldKeyId, firstKey);
   a = await start('a', b.p2p?.addresses() ?? []);
-  assert.equal(a.subscriberId, r.subscriberId, 'the subscriber id stays');
-  assert.equal(a.dataDir.keys.keyId, r.newKeyId);
+  assert.equal(a.subscriberId, rotated.subscriberId, 'the subscriber id stays');
+  assert.equal(a.dataDir.keys.keyId, rotated.newKeyId);
   await until(
-    async () => ((await b.store.directory.get(a.subscriberId))?.keyId === r.newKeyId ? true : undefined),
+    async () =>
+      (await b.store.directory.get(a.subscriberId))?.keyId === rotated.newKeyId ? true : undefined,
     10_000,
   );
-  await support(a, randomUUID());
+  const after = randomUUID();
+  await support(a, after);
 
   const inB = (await b.store.ledger.range(1, 100)).filter((e) => e.direction === 'in');
   assert.equal(inB.length, 2);
   for (const n of [a, b]) {
     const v = await n.ledger.verify();
     assert.ok(v.ok, `${n.profile.name}: ${JSON.stringify(v)}`);
+  }
+  // Bundles of deals from before and after the rotation verify with the bundle alone, from either
+  // side: the rotation proof (signed by the old key) travels in the bundle.
+  for (const n of [a, b]) {
+    for (const tx of [before, after]) {
+      const bundle = JSON.parse(JSON.stringify(await n.ledger.exportBundle(tx)));
+      const r = verifyBundle(bundle);
+      assert.ok(r.ok, `${n.profile.name}, ${tx === before ? 'before' : 'after'}: ${JSON.stringify(r)}`);
+      assert.deepEqual(
+        bundle.rotations.map((x: { fromKeyId: string; toKeyId: string }) => [x.fromKeyId, x.toKeyId]),
+        [[firstKey, rotated.newKeyId]],
+      );
+    }
   }
 });

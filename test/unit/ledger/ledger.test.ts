@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { KeyObject } from 'node:crypto';
-import { createHash } from 'node:crypto';
+import { createHash, sign } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +22,7 @@ import { chainJson, receiptJson } from '../../../src/ledger/ledger.js';
 import type { Action } from '../../../src/protocol/actions.js';
 import { canonicalJson } from '../../../src/protocol/canonical.js';
 import { generateKeyPair, type KeyPair } from '../../../src/protocol/keys.js';
+import { rotationBytes } from '../../../src/protocol/node-record.js';
 import { signReceipt } from '../../../src/protocol/receipt.js';
 import { bodyDigest, signBody } from '../../../src/protocol/signing.js';
 import { defaultSqliteStoreOptions, SqliteStore } from '../../../src/store/index.js';
@@ -569,6 +570,40 @@ describe('Ledger: bundles', () => {
       publicKey: stranger.publicKeyRaw.toString('base64'),
     };
     assertBadEntry(verifyBundle(bundle), 1, 'signer');
+  });
+
+  it('fails when the exporter signs with a key not linked to its subscriber id, even re-signed', async () => {
+    const { bundle } = await exported();
+    // A stranger claims our subscriber id with its own key and signs the bundle anew.
+    bundle.exporter.keyId = stranger.keyId;
+    bundle.exporter.publicKey = stranger.publicKeyRaw.toString('base64');
+    const resign = (b: Bundle) => {
+      const { signature: _, ...unsigned } = b;
+      b.signature = sign(
+        null,
+        Buffer.from(`weft-bundle-v1\n${canonicalJson(unsigned)}`),
+        stranger.privateKey,
+      ).toString('base64');
+    };
+    resign(bundle);
+    const r = verifyBundle(bundle);
+    assert.equal(!r.ok && r.check, 'exporter', JSON.stringify(r));
+    assert.match(!r.ok ? r.reason : '', /nor linked to it by a rotation proof/);
+    // A rotation proof it signed itself links nothing: only our own key can sign our rotation.
+    bundle.rotations = [
+      {
+        subscriberId: us.keyId,
+        fromKeyId: us.keyId,
+        toKeyId: stranger.keyId,
+        signature: sign(null, rotationBytes(us.keyId, stranger.keyId), stranger.privateKey).toString(
+          'base64',
+        ),
+      },
+    ];
+    resign(bundle);
+    const forged = verifyBundle(bundle);
+    assert.equal(!forged.ok && forged.check, 'key', JSON.stringify(forged));
+    assert.match(!forged.ok ? forged.reason : '', /is not signed by/);
   });
 
   it('names entries out of order or from another transaction', async () => {
