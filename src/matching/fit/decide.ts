@@ -8,7 +8,11 @@
  * against the supplier but lowers the score; a field parsed with confidence below `minConfidence` is
  * soft: a mismatch lowers the score instead of declining. Grade, finish, budget and product-compliance
  * marks (RoHS, UL…) are always soft. A need naming no process, category or material gives nothing
- * to quote and is declined.
+ * to quote and is declined. A need naming a material but no process or category is quoted on the
+ * first of our processes that works the material and holds the tolerance, never on a service to the
+ * buyer's parts (finishing, heat treatment) nor on tool making; with no tolerance either, it is stock
+ * or a standard item (bar, tube, screws) and is declined. On a tooling need a quantity in pieces is
+ * what the tool will make: one tool is quoted.
  *
  * Score (0..1) = Σ w_c·v_c / Σ w_c over the checks c, with v = 0.6 + 0.4·confidence for a pass,
  * 0.5 for a field not stated, 0.15 for a soft failure and 0 for a hard one (the capacity check scales
@@ -38,6 +42,9 @@ import {
   normaliseMaterial,
   normaliseProcess,
   processServes,
+  SERVICE_CATEGORIES,
+  TOOL_UNITS,
+  TOOLING_CATEGORY,
 } from './vocabulary.js';
 
 export type FitCode =
@@ -298,15 +305,35 @@ export function decide(
   // Material (and, when the need names no process or category at all, the process it infers:
   // a process named with low confidence that we do not run is not replaced by a guess from the material).
   if (!proc && family !== undefined && !reasons.some((r) => r.code === 'process')) {
-    const working = caps.processes.filter((p) => p.materials.includes(family));
-    proc = working.find((p) => p.category !== FINISHING_CATEGORY) ?? working[0];
-    note(
-      'process',
-      true,
-      false,
-      MISSING,
-      proc ? `process not stated; quoting as ${proc.id}` : 'process not stated',
-    );
+    const asked = f.tolerance?.value.mm;
+    if (asked === undefined) {
+      // Without a process, only a tolerance says the buyer wants parts made to a drawing; a material
+      // and an amount alone (two tonnes of 304 bar, M8 nuts) is stock or a standard item.
+      declined = true;
+      reasons.push({
+        code: 'basis',
+        ok: false,
+        hard: true,
+        text: 'the need names no process and no tolerance: stock or a standard item, nothing of ours to make',
+      });
+    } else {
+      // A service on the buyer's parts, or a tool, is never a guess for parts to be made; of the rest,
+      // the first that holds the tolerance.
+      const making = caps.processes.filter(
+        (p) =>
+          p.materials.includes(family) &&
+          !SERVICE_CATEGORIES.has(p.category) &&
+          p.category !== TOOLING_CATEGORY,
+      );
+      proc = making.find((p) => p.toleranceMm === undefined || p.toleranceMm <= asked + 1e-9) ?? making[0];
+      note(
+        'process',
+        true,
+        false,
+        MISSING,
+        proc ? `process not stated; quoting as ${proc.id}` : 'process not stated',
+      );
+    }
   }
   if (f.material && family !== undefined) {
     const hard = usable(f.material);
@@ -419,7 +446,11 @@ export function decide(
   if (f.quantity) {
     const { value, unit } = f.quantity.value;
     const u = unit.trim().toLowerCase();
-    if (PIECE_UNITS.has(u)) {
+    if (proc?.category === TOOLING_CATEGORY && !TOOL_UNITS.has(u)) {
+      // 开模做外壳，首单1万个: one mould for the 10,000 parts it will make.
+      qty = 1;
+      qtyNote = `one tool for ${fmt(value)} ${unit}`;
+    } else if (PIECE_UNITS.has(u)) {
       qty = value;
       qtyNote = `${fmt(value)} ${unit}`;
     } else if (u === 'kg' || u === 't' || u === 'tonnes' || u === 'tons' || u === '吨' || u === '公斤') {

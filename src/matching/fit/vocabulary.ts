@@ -173,6 +173,28 @@ export function processServes(supplierProcess: string, needProcess: string): boo
 export const FINISHING_CATEGORY = 'surface-treatment';
 
 /**
+ * Categories of services on parts the buyer supplies (finishing, heat treatment): a need that names no
+ * process asks for parts to be made, so it is never read as one of these.
+ */
+export const SERVICE_CATEGORIES: ReadonlySet<string> = new Set([FINISHING_CATEGORY, 'heat-treatment']);
+
+/** Tool making (moulds, dies): the order counts tools; a quantity in pieces is what the tool will make. */
+export const TOOLING_CATEGORY = 'tooling';
+
+/** Units that count tools on a tooling need (一套 / 一副 模具, a set of dies). */
+export const TOOL_UNITS: ReadonlySet<string> = new Set([
+  'sets',
+  'set',
+  'tools',
+  'tool',
+  'moulds',
+  'molds',
+  'dies',
+  '套',
+  '副',
+]);
+
+/**
  * The cost and time model of a process, per part: minutes at a reference tolerance (tighter asks take
  * longer), the typical part mass, stock bought per kg of finished part, and set-up hours per order.
  */

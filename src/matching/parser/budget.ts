@@ -5,7 +5,8 @@
  * `港幣8元`, `50元台幣`, `15万人民币`) or a price word comes right before it (`预算8万`, `总价控制在65万以内`,
  * `budget 50k` — a Chinese text defaults to CNY, an English one is not guessed). It is per unit after
  * 单价/每件/目标价/"unit price"/"target price" or before 一个/每件//pc/each; for the whole need after
- * 预算/总价/budget/total; per unit wins when both are said (单价预算25元).
+ * 预算/总价/budget/total; per unit wins when both are said (单价预算25元). Spoken Chinese prices are read
+ * too: `3毛`/`一毛五` (0.3, 0.15 元) and `3块5` (3.5 元).
  */
 
 import type { NeedFields } from '../spec.js';
@@ -38,8 +39,19 @@ const SUFFIX =
 
 const PREFIXED_RE = new RegExp(`${PREFIX}\\s?(${NUMBER_SOURCE})`, 'gi');
 const SUFFIXED_RE = new RegExp(`(${NUMBER_SOURCE})\\s?${SUFFIX}(?![件素器a-z])`, 'gi');
+// The number must end there or run into a money or limit word: 一 of 一共 or 一批 is not an amount.
 const CUED_RE = new RegExp(
-  `(预算|总预算|总价|总价格|总金额|单价|目标价|目标单价|价格|含税价|未税价|不含税价|含税单价|budget|target price|unit price|price)[^0-9,，;；。]{0,12}?(${NUMBER_SOURCE})`,
+  `(预算|总预算|总价|总价格|总金额|单价|目标价|目标单价|价格|含税价|未税价|不含税价|含税单价|budget|target price|unit price|price)[^0-9,，;；。]{0,12}?(${NUMBER_SOURCE})(?=$|[^\\u4e00-\\u9fff]|[元块钱万千百亿毛以左上下内之的人美欧英日港新台澳加韩卢])`,
+  'gi',
+);
+// 3毛 (0.3 元), 一毛五 (0.15 元), 五毛钱; 毛坯, 毛重, 毛刺 are not money.
+const MAO_RE = new RegExp(
+  `(${NUMBER_SOURCE})\\s?毛(?![坯重刺料细面边巾利])(钱)?\\s?([0-9一二三四五六七八九](?![0-9万千百个件只套片支条根台颗]))?`,
+  'gi',
+);
+// 3块5 (3.5 元), 12元5: the digit after 块 or 元 is tenths.
+const KUAI_TENTHS_RE = new RegExp(
+  `(${NUMBER_SOURCE})\\s?(?:块|元)([0-9一二三四五六七八九])(?![0-9.%a-z万千百个件只套片支条根台颗毛角])`,
   'gi',
 );
 
@@ -95,6 +107,24 @@ export function extractBudget(ctx: ParseContext, warnings: string[]): Pick<NeedF
     found.push({ start, end, amount, currency, per, confidence: conf });
   };
 
+  MAO_RE.lastIndex = 0;
+  for (const m of ctx.lower.matchAll(MAO_RE)) {
+    const start = m.index;
+    const end = start + m[0].length;
+    const jiao = parseNumber(m[1]!);
+    const fen = m[3] === undefined ? 0 : parseNumber(m[3]);
+    if (isUsed(ctx, start, end) || jiao === undefined || fen === undefined) continue;
+    push(start, end, String(Math.round(jiao * 10 + fen) / 100), 'CNY', 0.8);
+  }
+  KUAI_TENTHS_RE.lastIndex = 0;
+  for (const m of ctx.lower.matchAll(KUAI_TENTHS_RE)) {
+    const start = m.index;
+    const end = start + m[0].length;
+    const yuan = parseNumber(m[1]!);
+    const tenths = parseNumber(m[2]!);
+    if (isUsed(ctx, start, end) || yuan === undefined || tenths === undefined) continue;
+    push(start, end, String(Math.round(yuan * 10 + tenths) / 10), 'CNY', 0.8);
+  }
   PREFIXED_RE.lastIndex = 0;
   for (const m of ctx.lower.matchAll(PREFIXED_RE)) {
     const start = m.index;

@@ -4,15 +4,18 @@
  * Absolute: `2027-03-01`, `2027年3月1日`, `7月15日前`, `12月15号之前`, `6月底` (last day), `3月中旬` (the
  * 20th), `8月前` (before August = 31 July), `本月28号`, `下个月10号`, `月底`, `年底`, `国庆前` (30 Sep),
  * `元旦前`, `春节前` (a table of years), `下周五`, `May 15, 2026`, `15 January 2027`, `Dec 1`,
- * `end of March`, `Friday next week`. A date without a year is the next one on or after the need's date.
+ * `end of March`, `Friday next week`, `by the 25th`, `元月20号` (January), `20/05/2027` and `20.05.2027`
+ * (day first when the first number is over 12 or the separator is a dot, else month first).
+ * A date without a year is the next one on or after the need's date.
  *
  * Relative (the spec keeps the days too): `30天内`, `交期45天`, `两周内`, `15个工作日` (Monday–Friday),
  * `两个月内` (calendar months), `半个月`, `within 6 weeks`, `lead time 3 weeks`, `in 10 days`.
- * Durations after payment or warranty words (账期30天, net 30 days, warranty 12 months) are not deadlines.
+ * Durations after payment or warranty words (账期30天, net 30 days, warranty 12 months) and periods followed
+ * by an amount (一个月大概100吨, a rate) are not deadlines.
  */
 
 import type { NeedFields } from '../spec.js';
-import { NUMBER_SOURCE, parseEnglishNumberWord, parseNumber } from '../text/index.js';
+import { NUMBER_SOURCE, parseEnglishNumberWord, parseNumber, QUANTITY_UNIT_SOURCE } from '../text/index.js';
 import {
   addDays,
   addMonths,
@@ -47,7 +50,8 @@ type Rule = {
   read: (m: RegExpExecArray, ctx: ParseContext) => Omit<Candidate, 'start' | 'end'> | undefined;
 };
 
-const ZH_MONTH_NUM = '(?:\\d{1,2}|十[一二]?|[一二三四五六七八九])';
+// 元月 is January (not after a number: 5元月产量 is a price, then a month's output).
+const ZH_MONTH_NUM = '(?:\\d{1,2}|十[一二]?|[一二三四五六七八九]|(?<![\\d一二三四五六七八九十])元(?=月))';
 const ZH_DAY_NUM = '(?:\\d{1,2}|[一二三]?十[一二三四五六七八九]?|[一二三四五六七八九])';
 const EN_MONTHS: Readonly<Record<string, number>> = {
   jan: 1,
@@ -97,7 +101,8 @@ const SPRING_FESTIVAL: Readonly<Record<number, string>> = {
   2032: '2032-02-11',
 };
 
-const num = (s: string | undefined): number | undefined => (s === undefined ? undefined : parseNumber(s));
+const num = (s: string | undefined): number | undefined =>
+  s === undefined ? undefined : s === '元' ? 1 : parseNumber(s);
 const monthOf = (s: string): number => EN_MONTHS[s.slice(0, 3).toLowerCase()]!;
 const year = (s: string | undefined): number | undefined => (s === undefined ? undefined : Number(s));
 
@@ -135,7 +140,7 @@ const ABSOLUTE: readonly Rule[] = [
       const w = m[1]!;
       const end = m.index + m[0].length;
       const goods =
-        /^\s?(?:之前|以前|前)?\s?(?:就|必须|一定)?\s?(?:要|发货|发|交货|交|到货|到|送|出货|寄|快递|ship|deliver|dispatch|arrive)/.test(
+        /^\s?(?:上午|中午|下午|晚上|早上|\d{1,2}\s?点)?\s?(?:之前|以前|前)?\s?(?:就|必须|一定)?\s?(?:要|发货|发|交货|交|到货|到|送|出货|寄|快递|ship|deliver|dispatch|arrive)/.test(
           after(ctx, end, 8),
         ) || /(?:by|before|until|no later than|最迟|最晚|需要|要求)\s?$/.test(before(ctx, m.index, 16));
       if (!goods) return undefined;
@@ -149,6 +154,19 @@ const ABSOLUTE: readonly Rule[] = [
     read: (m) => {
       const d = makeDate(Number(m[1]), Number(m[2]), Number(m[3]));
       return d && { date: d, confidence: 0.95 };
+    },
+  },
+  // 20/05/2027, 20.05.2027 (day first, as in Europe and India); 05/20/2027 (US). When both readings
+  // are valid dates, a dot means day first and a slash month first.
+  {
+    re: /(?<![\d./])(\d{1,2})([./])(\d{1,2})\2(20\d{2})(?![\d./])/g,
+    read: (m) => {
+      const a = Number(m[1]);
+      const b = Number(m[3]);
+      const y = Number(m[4]);
+      const dayFirst = a > 12 || (b <= 12 && m[2] === '.');
+      const d = dayFirst ? makeDate(y, b, a) : makeDate(y, a, b);
+      return d && { date: d, confidence: a > 12 || b > 12 ? 0.9 : 0.6 };
     },
   },
   // 2027年3月底, 3月底, 6月末, 3月中旬, 12月份
@@ -303,6 +321,22 @@ const ABSOLUTE: readonly Rule[] = [
       return undefined;
     },
   },
+  // by the 25th, before the 3rd (this month, else next)
+  {
+    re: /\b(?:by|before|until|till|on|no later than)\s+the\s+(\d{1,2})(?:st|nd|rd|th)\b(?!\s+(?:of\s+)?[a-z])/g,
+    read: (m, ctx) => {
+      const day = Number(m[1]);
+      for (const offset of [0, 1]) {
+        const base = addMonths(
+          new Date(Date.UTC(ctx.today.getUTCFullYear(), ctx.today.getUTCMonth(), 1)),
+          offset,
+        );
+        const d = makeDate(base.getUTCFullYear(), base.getUTCMonth() + 1, day);
+        if (d !== undefined && d.getTime() >= ctx.today.getTime()) return { date: d, confidence: 0.75 };
+      }
+      return undefined;
+    },
+  },
   // May 15, 2026 / Dec 1 / April 30th
   {
     re: new RegExp(`\\b${EN_MONTH}\\s+(\\d{1,2})(?:st|nd|rd|th)?\\b(?:,?\\s+(20\\d{2}))?`, 'gi'),
@@ -383,6 +417,11 @@ const PAYMENT_BEFORE_RE =
   /(账期|月结|付款|结算|质保|保修|保质期|有效期|报价有效|payment|net|terms|warranty|guarantee|credit|valid(?:ity)?(?:\s+for)?|shelf life|every|per|each|每)\s*[:：]?\s*$/;
 
 const PAYMENT_AFTER_RE = /^\s*(?:账期|付款|结算|质保|保修|warranty|guarantee|payment|credit|ago|前发)/;
+// "一个月大概100吨", "一个月用量", "a month about 5k pcs": a rate (so much per period), not a deadline.
+const RATE_AFTER_RE = new RegExp(
+  `^\\s*(?:(?:大概|大约|约|差不多|要|需要|用|about|approx\\.?|around|~)?\\s*${NUMBER_SOURCE}\\s?(?:${QUANTITY_UNIT_SOURCE})(?![a-z])|(?:的)?(?:用量|需求量?|产量|采购量|出货量))`,
+  'i',
+);
 
 const RELATIVE: readonly Rule[] = [
   // 一个半月, 两个半月
@@ -457,7 +496,9 @@ export function extractDeadline(ctx: ParseContext, warnings: string[]): Pick<Nee
         if (isUsed(ctx, start, end)) continue;
         if (
           relativeRules &&
-          (PAYMENT_BEFORE_RE.test(before(ctx, start, 16)) || PAYMENT_AFTER_RE.test(after(ctx, end, 12)))
+          (PAYMENT_BEFORE_RE.test(before(ctx, start, 16)) ||
+            PAYMENT_AFTER_RE.test(after(ctx, end, 12)) ||
+            RATE_AFTER_RE.test(after(ctx, end, 16)))
         ) {
           consume(ctx, start, end);
           continue;

@@ -12,12 +12,12 @@ import type { Gazetteer, PlaceMatch, Segmenter } from '../text/index.js';
 import { isUsed, type ParseContext, sourceOf } from './context.js';
 
 const CUE_BEFORE_RE =
-  /(?:交货到|交货至|交货地点|交货地址|交货地|交货去|交货|交付到|交付至|交付地点|交付|送到|送至|送货到|送货至|送货|发到|发至|发往|发货到|发货至|发货|出货到|出货至|运到|运至|运往|寄到|寄至|快递到|到货地|交到|收货地址|收货地|目的地|地址|送货上门|我们在|我司在|工厂在|公司在|仓库在|ship(?:ped|ping)?\s+to|send\s+to|deliver(?:ed|y|ing)?\s+(?:to|at|in)|deliver(?:ed|y)?|destination|ddp|dap|dpu|cif|cfr|cpt|cip|fob|fca|port of|(?:plant|factory|facility|warehouse|site)\s+(?:is\s+)?(?:located\s+)?in|\bto|到)(?:[\s,，:：、]*)([^,，;；。.!?]{0,8})$/;
+  /(?:交货到|交货至|交货地点|交货地址|交货地|交货去|交货|交付到|交付至|交付地点|交付|送到|送至|送货到|送货至|送货|发到|发至|发往|发货到|发货至|发货|出货到|出货至|运到|运至|运往|寄到|寄至|快递到|到货地|交到|收货地址|收货地|目的地|地址|送货上门|我们在|我司在|工厂在|公司在|仓库在|ship(?:ped|ping)?(?:\s+to)?|send\s+to|deliver(?:ed|y|ing)?\s+(?:to|at|in)|deliver(?:ed|y)?|destination|ddp|dap|dpu|cif|cfr|cpt|cip|fob|fca|port of|(?:plant|factory|facility|warehouse|site)\s+(?:is\s+)?(?:located\s+)?in|\bto|到)(?:[\s,，:：、]*)([^,，;；。.!?]{0,8})$/;
 const CUE_AFTER_RE =
   /^[^,，;；。]{0,6}?(?:交货|交付|到货|收货|的工厂|工厂|厂区|仓库)|^\s(?:plant|factory|facility|warehouse|site)\b/;
 const DELIVERY_WORD_RE = /deliver|ship|send|dispatch|交货|交付|发货|送货|运/;
 const UNKNOWN_RE =
-  /(?:交货到|交货至|交货地点|交货地址|交货地|送货到|送到|送至|发货到|发到|发往|运到|运至|寄到|ship\s+to|deliver(?:y|ed)?\s+to)\s*[:：]?\s*([\u4e00-\u9fff]{2,12}|[A-Z][a-z]+(?:\s[A-Z][a-z]+)?)(?=$|[^\u4e00-\u9fffA-Za-z])/;
+  /(?:交货到|交货至|交货地点|交货地址|交货地|送货到|送到|送至|发货到|发到|发往|运到|运至|寄到|[Ss]hip(?:ped|ping)?\s+to|[Dd]eliver(?:y|ed)?\s+to)\s*[:：]?\s*([\u4e00-\u9fff]{2,12}|[A-Z][a-z]+(?:\s[A-Z][a-z]+)?)(?=$|[^\u4e00-\u9fffA-Za-z])/;
 const NOT_A_PLACE_RE =
   /^(?:我司|我方|贵司|我们|工厂|仓库|现场|本地|客户|厂里|指定|our|your|the|us|site|plant|warehouse|customer)/i;
 

@@ -4,7 +4,8 @@
  * Candidates, strongest first: a first batch (首批1万套, first batch 1,000); a number after a quantity
  * word (数量300, qty 2000, 合计约2万个) or with a unit (5000件, 1.5万套, 800 sets, 600 off); a bare `10k`; in English, a number before a noun (12,000 wire harnesses); annual or monthly volumes
  * (年需求200万件, 250k pieces annually) only when nothing else is said; samples (10件样品) last.
- * Dimensions, weights per piece, layers, thread sizes and spans already read as grades, dates,
+ * The count of moulds in a tooling need (开一套注塑模) is said as strongly as a counted unit.
+ * Dimensions, weights per piece (单重2kg, 每件6公斤, 40 kg each), layers, thread sizes and spans already read as grades, dates,
  * prices or tolerances are not quantities. Two different quantities of the same strength are a
  * contradiction: the first is kept with a low confidence and a warning.
  */
@@ -38,16 +39,17 @@ const UNIT_RE = new RegExp(
   'gi',
 );
 const CUE_RE = new RegExp(
-  `(数量|采购数量|订单数量|订购数量|需求数量|qty|q'ty|quantity|合计|共计|总共|一共|共|首批|首单|首次订单|第一批|批量|订单量|采购量|需求量|年需求量?|年用量|年采购量|年量|月需求量?|月用量|月产量|月量|年产量|eau|annual volume|annual usage|monthly volume|first batch|first order|first release|first delivery|first shipment|initial order|initial batch|initial release|pilot batch|trial order)(?:\\s+of)?\\s?(?:[:：=为是]\\s?)?(?:约|大约|大概|约为|about|approx\\.?|approximately|~|circa)?\\s?(${NUMBER_SOURCE})(?:\\s?(${QUANTITY_UNIT_SOURCE})(?:(?<=[A-Za-z])(?![A-Za-z0-9])|(?<![A-Za-z])))?`,
+  `(数量|采购数量|订单数量|订购数量|需求数量|qty|q'ty|quantity|合计|共计|总共|一共|共|首批|首单|首次订单|第一批|批量|订单量|采购量|需求量|年需求量?|年用量|年采购量|年量|月需求量?|月用量|月产量|月量|年产量|eau|annual volume|annual usage|monthly volume|first batch|first lot|initial lot|first call-off|first call off|first order|first release|first delivery|first shipment|initial order|initial batch|initial release|pilot batch|trial order)(?:\\s+of)?\\s?(?:[:：=为是]\\s?)?(?:约|大约|大概|约为|about|approx\\.?|approximately|~|circa)?\\s?(${NUMBER_SOURCE})(?:\\s?(${QUANTITY_UNIT_SOURCE})(?:(?<=[A-Za-z])(?![A-Za-z0-9])|(?<![A-Za-z])))?`,
   'gi',
 );
-const MAGNITUDE_RE = /(?<![A-Za-z0-9.\-#/_$€£¥])(\d{1,9}(?:\.\d{1,6})?\s?[kKwW万])(?![A-Za-z0-9])/g;
+const MAGNITUDE_RE =
+  /(?<![A-Za-z0-9.\-#/_$€£¥])(\d{1,9}(?:\.\d{1,6})?\s?(?:万\d(?![\d.])|[kKwW万]))(?![A-Za-z0-9])/g;
 const BARE_EN_RE =
   /(?<![A-Za-z0-9.\-#/_$€£¥~±+])(\d{1,3}(?:,\d{3}){1,4}|\d{1,12})\s+(?!(?:x|by)\b)([a-z][a-z-]*)/gi;
 
 // A number right after these words is a size, a weight per piece or a code, not a quantity.
 const DIMENSION_BEFORE_RE =
-  /(?:(?:单|每)[件个只套支根]?重量?约?|(?<!总)重量?约?|直径|外径|内径|长度|宽度|高度|厚度|深度|孔径|板厚|壁厚|膜厚|长|宽|高|厚|深|尺寸|规格|模数|齿数|寿命|层数|φ|ø|dia\.?|od|id|t\s?=|thick(?:ness)?|length|width|height|depth|diameter|weigh(?:s|ing|t)?|module|class|size|grade|type|rev(?:ision)?|version|step|no\.|#|dn|m|ip|en|iso|din|astm|ams|mil|ral|hrc|layer)\s?[:：]?\s?(?:约|~|about|approx\.?)?\s?$/;
+  /(?:(?:单|每)[件个只套支根](?:重量?)?约?|(?:单|每)重量?约?|(?<!总)重量?约?|直径|外径|内径|长度|宽度|高度|厚度|深度|孔径|板厚|壁厚|膜厚|长|宽|高|厚|深|尺寸|规格|模数|齿数|寿命|层数|φ|ø|dia\.?|od|id|t\s?=|thick(?:ness)?|length|width|height|depth|diameter|weigh(?:s|ing|t)?|module|class|size|grade|type|rev(?:ision)?|version|step|no\.|#|dn|m|ip|en|iso|din|astm|ams|mil|ral|hrc|layer)\s?[:：]?\s?(?:约|~|about|approx\.?)?\s?$/;
 const PERIODIC_BEFORE_RE =
   /(?:年|每年|月|每月|每周|周|annual(?:ly)?|yearly|monthly|weekly|per year|per month|a year|a month|eau)[^,，;；。]{0,8}$/;
 const PERIODIC_AFTER_RE =
@@ -55,7 +57,9 @@ const PERIODIC_AFTER_RE =
 // "40,000 housings per year": the period may come after the product words.
 const PERIODIC_IN_CLAUSE_RE = /^[^,，;；。]*?\b(?:per\s+(?:year|annum|month)|annually|a\s+year|\/yr)\b/;
 const FIRST_BATCH_BEFORE_RE =
-  /(?:首批|首单|首次订单|首次|第一批|试产|first batch|first order|first release|first delivery|first shipment|initial order|initial batch|initial release|pilot batch|trial order)(?: of)?[^,，;；。]{0,6}$/;
+  /(?:首批|首单|首次订单|首次|第一批|试产|first batch|first lot|initial lot|first call-off|first call off|first order|first release|first delivery|first shipment|initial order|initial batch|initial release|pilot batch|trial order)(?: of)?[^,，;；。]{0,6}$/;
+const PER_PIECE_AFTER_RE =
+  /^\s?(?:each|apiece|a piece|per\s+(?:piece|part|unit|pc|casting|forging)\b|\/\s?(?:pcs|pc|piece|unit|ea|件|个|只|支|套)|每件|每个|一件|一个)/;
 const SAMPLE_RE = /样品|打样|样件|sample|prototype|proto\b/;
 // English words after a number that make it something other than a count.
 const NOT_COUNT_WORDS = new Set([
@@ -149,6 +153,11 @@ export function extractQuantity(ctx: ParseContext, warnings: string[]): Pick<Nee
     const amount = Math.round(value * (u?.factor ?? 1) * 1e6) / 1e6;
     const lead = before(ctx, start, 14);
     const tail = after(ctx, end, 16);
+    // "40 kg each", "6公斤/件": the weight or length of one piece, not how much to buy.
+    if (unit !== 'pcs' && unit !== 'sets' && unit !== 'pairs' && PER_PIECE_AFTER_RE.test(tail)) {
+      consume(ctx, start, end);
+      return;
+    }
     let rank = base;
     if (FIRST_BATCH_BEFORE_RE.test(lead)) rank = RANK.firstBatch;
     else if (
@@ -197,7 +206,9 @@ export function extractQuantity(ctx: ParseContext, warnings: string[]): Pick<Nee
     const value = parseNumber(numText);
     // 一个/一只… is how people say "a"; only 一套/一台/一件 count, and weakly.
     if (/^[一]$/.test(numText)) {
-      if (/^[套台件副]/.test(unitWord)) add(start, end, value, unitWord, RANK.weak);
+      // 开一套注塑模: the count of moulds a tooling need asks for.
+      const mould = /^[套副]/.test(unitWord) && /^[^,，;；。]{0,6}模/.test(after(ctx, end, 10));
+      if (/^[套台件副]/.test(unitWord)) add(start, end, value, unitWord, mould ? RANK.unit : RANK.weak);
       continue;
     }
     add(start, end, value, unitWord, RANK.unit);

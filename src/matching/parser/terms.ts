@@ -11,7 +11,10 @@
  *   catch-all (钢, steel).
  * - finish: every finish and treatment named; a general `electroplating` is dropped when a specific
  *   plating is named.
- * A term in a clause that says the buyer does not need it ("渗碳淬火由我方负责", "no plating required") is left out.
+ * A term in a clause that says the buyer does not need it ("渗碳淬火由我方负责", "no plating required"), that the
+ * buyer brings (模具我们提供), or that says what the buyer is (我们是冲压厂, 模具厂急用) is left out. A finish
+ * asked for with an outsourcing word (委外做热浸镀锌, 外协电镀) or needed by existing parts (零件需要氮化处理) is a
+ * service; so is one asked for as a service on parts named only by their kind (塑胶件, 压铸件).
  */
 
 import type { NeedFields } from '../spec.js';
@@ -25,6 +28,17 @@ const SERVICE_AFTER_RE =
   /^\s*的?\s*(?:加工|外协|代工|工厂|厂商|厂家|厂|服务|外发|service|services|shop|house|supplier|vendor|subcontract)/;
 const SERVICE_GLOBAL_RE =
   /来料|客供|我方提供|我司提供|我们提供|由我们提供|发给你们|寄给你们|送过来|we (?:will )?supply|we'll (?:send|ship|supply)|send (?:them )?over|parts we supply|customer[- ]supplied|free[- ]issue|supplied by us|our own parts|our parts|(?:we|i) (?:will |can )?(?:ship|send|provide|deliver)\b[^.;]{0,24}\bto you/;
+// 委外做熱浸鍍鋅, 外发电镀: the treatment named after an outsourcing word is the service wanted.
+const SERVICE_BEFORE_RE = /(?:委外|外包|外发|外协)\s?(?:做|加工|处理)?\s*$/;
+// 零件需要氮化处理 with nothing to make: the parts exist and need the treatment.
+const ASKED_BEFORE_RE = /(?:零件|工件|部件|配件|产品)\s?(?:需要|需)\s?(?:做|进行)?\s*$/;
+const BUY_RE = /求购|采购|购买|买|一批|buy|purchase|sourcing/;
+// Process words that name the parts (塑胶件, 压铸件, castings) rather than a making step.
+const PART_NOUN_RE = /件$|^(?:castings|stampings|forgings|extrusions|mouldings|moldings)$/i;
+// 模具我们提供, 模具客供: the buyer brings that part of the job.
+const PROVIDED_AFTER_RE = /^\s?(?:由|是)?\s?(?:我们|我方|我司|客户|客人)(?:自己)?提供|^\s?客供/;
+const SELF_AFTER_RE = /^厂?\s?(?:急用|自用)/;
+const SELF_BEFORE_RE = /(?:我们是|我司是|本司是|本厂是|我们是一家|我司是一家|we are an?|we're an?)\s*$/;
 // A board named in an assembly need is the thing assembled, not a board to make.
 const WEAK_PCB_FAB = new Set(['pcb', 'pcb板', '线路板', '电路板', 'printed circuit board']);
 // Words for "coating" in general, which a named coating (喷粉, 电泳) makes precise.
@@ -48,7 +62,12 @@ export function extractTerms(ctx: ParseContext, glossary: Glossary, warnings: st
     if (isUsed(ctx, match.start, match.end)) continue; // inside a sentence that is not part of the need
     // Numbers inside a term (grades, ISO numbers) are never quantities, negated or not.
     consume(ctx, match.start, match.end);
-    if (negated(ctx, match.start)) continue;
+    if (
+      negated(ctx, match.start) ||
+      selfDescription(ctx, match) ||
+      PROVIDED_AFTER_RE.test(after(ctx, match.end, 10))
+    )
+      continue;
     for (const facet of match.facets) {
       if (facet.kind === 'process') procs.push({ facet, match });
       else if (facet.kind === 'finish') finishes.push({ facet, match });
@@ -99,6 +118,14 @@ export function extractTerms(ctx: ParseContext, glossary: Glossary, warnings: st
       }
     }
   }
+  // A finish asked for as a service, on parts the buyer names by what they are (ABS塑胶件喷UV漆 in a
+  // 喷涂加工 need, 铝压铸件来料镀镍): the parts' process is not what the buyer wants made.
+  if (
+    procs.length > 0 &&
+    procs.every((p) => PART_NOUN_RE.test(p.match.text)) &&
+    finishes.some((f) => !f.facet.generic && serviceWordAt(ctx, f.match))
+  )
+    procs.length = 0;
   if (procs.length > 0) {
     const primary = procs.filter((p) => !p.facet.auxiliary);
     const pool = primary.length > 0 ? primary : procs;
@@ -118,7 +145,7 @@ export function extractTerms(ctx: ParseContext, glossary: Glossary, warnings: st
     };
   } else if (keptFinishes.length > 0) {
     // The service word may follow a general term that a specific one replaced (喷涂外协：铁件喷粉).
-    const service = finishes.find((f) => asService(ctx, f.match));
+    const service = finishes.find((f) => asService(ctx, f.match) || askedFor(ctx, f.match));
     if (service !== undefined) {
       const first = keptFinishes.find((f) => !f.facet.generic) ?? keptFinishes[0]!;
       out.process = { value: first.facet.id, confidence: 0.7, source: src(ctx, service.match) };
@@ -181,10 +208,25 @@ function negated(ctx: ParseContext, at: number): boolean {
   return NEGATION_RE.test(ctx.lower.slice(s, e));
 }
 
+/** A service word right at the finish: 喷涂加工, 电镀外协, 委外做热浸镀锌, "anodizing service". */
+function serviceWordAt(ctx: ParseContext, m: TermMatch): boolean {
+  return SERVICE_AFTER_RE.test(after(ctx, m.end, 12)) || SERVICE_BEFORE_RE.test(before(ctx, m.start, 6));
+}
+
 function asService(ctx: ParseContext, m: TermMatch): boolean {
-  if (SERVICE_AFTER_RE.test(after(ctx, m.end, 12))) return true;
+  if (serviceWordAt(ctx, m)) return true;
   if (/(?:做|找|求)\s*$/.test(before(ctx, m.start, 3)) && /^\s*的/.test(after(ctx, m.end, 3))) return true;
   return SERVICE_GLOBAL_RE.test(ctx.lower);
+}
+
+/** 零件需要氮化处理: existing parts need the treatment (when nothing is to be made or bought). */
+function askedFor(ctx: ParseContext, m: TermMatch): boolean {
+  return ASKED_BEFORE_RE.test(before(ctx, m.start, 6)) && !BUY_RE.test(ctx.lower);
+}
+
+/** 模具厂急用, 我们是压铸厂: the buyer saying what it is, not what it wants made. */
+function selfDescription(ctx: ParseContext, m: TermMatch): boolean {
+  return SELF_AFTER_RE.test(after(ctx, m.end, 6)) || SELF_BEFORE_RE.test(before(ctx, m.start, 8));
 }
 
 function unique<T>(xs: readonly T[]): T[] {

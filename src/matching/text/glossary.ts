@@ -138,6 +138,10 @@ export const PROCESSES: readonly ProcessTerm[] = [
     aliases: [
       '车削',
       '车加工',
+      '车+铣',
+      '车、铣',
+      '车铣',
+      '车铣加工',
       '车床加工',
       '数控车',
       '数控车床',
@@ -309,6 +313,7 @@ export const PROCESSES: readonly ProcessTerm[] = [
       '机器人焊接',
       'welding',
       'welded',
+      'weld',
       'weldment',
       'weldments',
       'TIG welding',
@@ -555,14 +560,22 @@ export const PROCESSES: readonly ProcessTerm[] = [
     category: 'powder-metallurgy',
     en: 'metal injection moulding',
     zh: '金属注射成型',
+    aliases: ['金属注射成型', '金属注射成形', 'MIM', 'metal injection molding', 'metal injection moulding'],
+  },
+  {
+    id: 'powder-metallurgy',
+    category: 'powder-metallurgy',
+    en: 'powder metallurgy (pressed and sintered)',
+    zh: '粉末冶金',
     aliases: [
-      '金属注射成型',
-      '金属注射成形',
       '粉末冶金',
-      'MIM',
-      'metal injection molding',
-      'metal injection moulding',
+      '粉末冶金件',
+      '粉冶',
+      '烧结件',
       'powder metallurgy',
+      'powder metal parts',
+      'sintered parts',
+      'sintered metal',
     ],
   },
   {
@@ -587,7 +600,6 @@ export const PROCESSES: readonly ProcessTerm[] = [
       'THT',
       'through-hole',
       'through hole',
-      'box build',
     ],
   },
   {
@@ -653,7 +665,17 @@ export const PROCESSES: readonly ProcessTerm[] = [
     auxiliary: true,
     en: 'assembly',
     zh: '组装',
-    aliases: ['组装', '装配', '测试组装', 'assembly', 'final assembly', 'sub-assembly'],
+    aliases: [
+      '组装',
+      '装配',
+      '测试组装',
+      '整机组装',
+      'assembly',
+      'final assembly',
+      'sub-assembly',
+      'box build',
+      'box-build',
+    ],
   },
   {
     id: 'tooling',
@@ -665,8 +687,13 @@ export const PROCESSES: readonly ProcessTerm[] = [
       '模具',
       '开模',
       '注塑模具',
+      '注塑模',
       '冲压模具',
+      '冲压模',
+      '冲压连续模',
+      '五金模具',
       '压铸模具',
+      '压铸模',
       '模具制造',
       '模具加工',
       'mould making',
@@ -818,6 +845,7 @@ export const FINISHES: readonly FinishTerm[] = [
     aliases: [
       '热镀锌',
       '热浸锌',
+      '热浸镀锌',
       'hot-dip galvanizing',
       'hot-dip galvanized',
       'hot dip galvanized',
@@ -840,6 +868,9 @@ export const FINISHES: readonly FinishTerm[] = [
       'nickel plated',
       'nickel-plated',
       'electroless nickel',
+      'satin nickel',
+      'bright nickel',
+      'nickel finish',
       'ENP',
     ],
   },
@@ -1311,7 +1342,7 @@ export const MATERIALS: readonly MaterialTerm[] = [
     family: 'zinc',
     en: 'zinc alloy',
     zh: '锌合金',
-    aliases: ['锌合金', 'zinc alloy', 'zinc die cast', 'zamak', 'zamac'],
+    aliases: ['锌合金', 'zinc alloy', 'zamak', 'zamac'],
   },
   {
     family: 'nickel-alloy',
@@ -1426,9 +1457,9 @@ export const GRADES: readonly GradeTerm[] = [
   // Aluminium: wrought grades with a temper, with an Al prefix, the common ones alone; cast alloys.
   {
     family: 'aluminium',
-    pattern: '(?:AL|A|AA)?-?\\s?[1-8]\\d{3}\\s?-?\\s?(?:T\\d{1,4}|H\\d{2,3})',
+    pattern: '(?:AL|A|AA)?-?\\s?[1-8]\\d{3}A?\\s?-?\\s?(?:T\\d{1,4}|H\\d{2,3})',
     canonical: grade((m) => {
-      const g = /([1-8]\d{3})-?([TH]\d+)/i.exec(m);
+      const g = /([1-8]\d{3}A?)-?([TH]\d+)/i.exec(m);
       return g ? `${g[1]}-${g[2]!.toUpperCase()}` : m.toUpperCase();
     }),
   },
@@ -1441,7 +1472,7 @@ export const GRADES: readonly GradeTerm[] = [
   {
     family: 'aluminium',
     pattern:
-      '(?:1050|1060|1070|1100|2011|2017|2024|3003|5052|5083|5754|6060|6061|6063|6082|7050|7075)(?![-/.]\\d|年|\\s*(?:件|个|只|支|套|片|pcs|pieces|units|sets))',
+      '(?:6005A|1050|1060|1070|1100|2011|2017|2024|3003|5052|5083|5754|6060|6061|6063|6082|7050|7075)(?![-/.]\\d|年|\\s*(?:件|个|只|支|套|片|pcs|pieces|units|sets))',
   },
   {
     family: 'aluminium',
@@ -1456,6 +1487,8 @@ export const GRADES: readonly GradeTerm[] = [
       '(?:Q195|Q215|Q235[A-D]?|Q275|Q345[A-E]?|Q355[A-E]?N?|Q390|Q420|SPCC|SPCD|SPCE|SPHC|SPHD|SAPH\\d{3}|DC0[1-6]|DD1[1-4]|SS400|ST\\s?37(?:-2)?|ST\\s?52(?:-3)?|S235J[R02]|S275J[R02]|S355J[R02]|S355MC|S235|S275|S355|A36|A105N?|A106|A516|A572|12L14|11SMnPb30|S[1-5][05]C|C45E?|C35|C22|CK45|08F|SWRCH\\d{2}A?|ML08Al)',
     canonical: upper,
   },
+  // 65Mn is a carbon spring steel (GB/T 699), not an alloy steel.
+  { family: 'carbon-steel', pattern: '65Mn', canonical: () => '65Mn' },
   {
     family: 'carbon-steel',
     pattern: '(?:10|20|35|45)\\s?(?:#|号钢|钢)',
@@ -1477,7 +1510,7 @@ export const GRADES: readonly GradeTerm[] = [
   {
     family: 'alloy-steel',
     pattern:
-      '(?:40Cr|42CrMo4?|35CrMo|30CrMo|20CrMo|20CrMnTi|20CrNiMo|40CrNiMo(?:A)?|GCr15|SUJ2|SCM4[1-4]0|SCM435|34CrNiMo6|18CrNiMo7-6|16MnCr5|20MnCr5|38CrMoAl|65Mn|60Si2Mn|50CrVA?|30CrMnSi|EN\\s?(?:19|24|36))',
+      '(?:40Cr|42CrMo4?|35CrMo|30CrMo|20CrMo|20CrMnTi|20CrNiMo|40CrNiMo(?:A)?|GCr15|SUJ2|SCM4[1-4]0|SCM435|34CrNiMo6|18CrNiMo7-6|16MnCr5|20MnCr5|38CrMoAl|60Si2Mn|50CrVA?|30CrMnSi|EN\\s?(?:19|24|36))',
     canonical: grade((m) => m.replace(/^en/i, 'EN')),
   },
   {
@@ -1572,6 +1605,14 @@ export const GRADES: readonly GradeTerm[] = [
       return g ? `PA${g[1]}${gf ? `-GF${gf}` : ''}` : m;
     }),
   },
+  ...(['PBT', 'PPS', 'PC', 'PP', 'ABS', 'PET', 'POM'] as const).map(
+    (p): GradeTerm => ({
+      family: p.toLowerCase(),
+      pattern: `${p}\\s?[+/-]?\\s?(?:GF|加纤|加玻纤|\\+?玻纤)\\s?\\d{2}\\s?%?|${p}\\s?\\+\\s?\\d{2}\\s?%\\s?(?:玻纤|GF)`,
+      caseSensitive: true,
+      canonical: grade((m) => `${p}-GF${/\d{2}/.exec(m)![0]}`),
+    }),
+  ),
   { family: 'nylon', pattern: '尼龙\\s?(?:66|6|12)', canonical: (m) => `PA${/\d+/.exec(m)![0]}` },
   { family: 'pe', pattern: '(?:HDPE|LDPE|LLDPE|UHMW-?PE|UHMWPE)', canonical: upper },
   {
@@ -1612,6 +1653,7 @@ export const CERTIFICATIONS: readonly CertificationTerm[] = [
   { id: 'ISO27001', en: 'ISO 27001', pattern: 'ISO\\s?-?\\s?27001' },
   { id: 'ISO17025', en: 'ISO 17025', pattern: 'ISO\\s?-?\\s?17025' },
   { id: 'ISO3834', en: 'ISO 3834', pattern: 'ISO\\s?-?\\s?3834(?:-2)?' },
+  { id: 'IPC-A-600', en: 'IPC-A-600', pattern: 'IPC\\s?-?\\s?A\\s?-?\\s?600[A-K]?' },
   { id: 'IPC-A-610', en: 'IPC-A-610', pattern: 'IPC\\s?-?\\s?A\\s?-?\\s?610[A-H]?' },
   {
     id: 'IPC-A-620',
@@ -1646,6 +1688,10 @@ export const STOP_WORDS: readonly string[] = [
   '铁路',
   '地铁',
   '铁盒',
+  'weld nut',
+  'weld nuts',
+  'weld stud',
+  'weld studs',
 ];
 
 /** One meaning a matched term carries (a compound such as 铝型材 carries two). */
@@ -1678,6 +1724,11 @@ export const COMPOUNDS: ReadonlyArray<{
   { alias: '铝压铸', process: 'die-casting', material: 'aluminium' },
   { alias: '铝压铸件', process: 'die-casting', material: 'aluminium' },
   { alias: '锌合金压铸', process: 'die-casting', material: 'zinc' },
+  { alias: 'zinc die cast', process: 'die-casting', material: 'zinc' },
+  { alias: 'zinc die-cast', process: 'die-casting', material: 'zinc' },
+  { alias: 'zinc die casting', process: 'die-casting', material: 'zinc' },
+  { alias: 'zinc die castings', process: 'die-casting', material: 'zinc' },
+  { alias: 'zinc alloy die casting', process: 'die-casting', material: 'zinc' },
   { alias: '铝铸件', process: 'casting', material: 'aluminium' },
   { alias: '不锈钢铸件', process: 'casting', material: 'stainless-steel' },
   { alias: '铸铝', process: 'casting', material: 'aluminium' },
@@ -1715,6 +1766,8 @@ interface CompiledPattern {
 }
 
 const LATIN_RE = /^[\x20-\x7e]+$/;
+const TOOL_CONTEXT_RE =
+  /\b(?:dies?|moulds?|molds?|die inserts?|mould inserts?|mold inserts?)\b|模具|模仁|镶件|镶块/;
 const WORD_CHAR_RE = /[A-Za-z0-9]/;
 
 /**
@@ -1839,6 +1892,8 @@ export class Glossary {
     }
     taken.sort((a, b) => a.start - b.start);
     const families = new Set<string>();
+    // A die or mould named in the text makes H13, D2, P20 tool steels ("H13 die inserts", "模具用P20").
+    if (TOOL_CONTEXT_RE.test(lower)) families.add('tool-steel');
     for (const t of taken)
       for (const f of t.facets) if (f.kind === 'material' && f.needsFamily !== true) families.add(f.family);
     const out: TermMatch[] = [];

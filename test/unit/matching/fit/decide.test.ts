@@ -185,9 +185,147 @@ test('fields the need does not state are not held against the supplier but lower
   assert.equal(sparse.respond, true, JSON.stringify(sparse.reasons));
   assert.ok(sparse.score < run(good).score, `${sparse.score} < ${run(good).score}`);
   assert.equal(sparse.quote?.quantity, 100, 'quoted for the assumed quantity');
-  const inferred = run({ material: f({ family: 'brass' }), quantity: f({ value: 500, unit: 'pcs' }) });
-  assert.equal(inferred.respond, true);
+  const inferred = run({
+    material: f({ family: 'brass' }),
+    quantity: f({ value: 500, unit: 'pcs' }),
+    tolerance: f({ mm: 0.05 }),
+  });
+  assert.equal(inferred.respond, true, JSON.stringify(inferred.reasons));
   assert.equal(inferred.quote?.process, 'cnc-machining', 'process inferred from the material');
+});
+
+test('no process named: a tolerance means parts to make; without one it is stock or a standard item', () => {
+  // 两吨304不锈钢棒材 / 10k M8 zinc-plated nuts: a material and an amount, nothing to make.
+  const stock = run({ material: f({ family: 'stainless-steel' }), quantity: f({ value: 2000, unit: 'kg' }) });
+  assert.equal(stock.respond, false);
+  assert.deepEqual(failed(stock), ['basis']);
+  assert.match(stock.reasons.find((r) => r.code === 'basis')?.text ?? '', /no tolerance/);
+  const nuts = run({ material: f({ family: 'brass' }), quantity: f({ value: 10_000, unit: 'pcs' }) });
+  assert.equal(nuts.respond, false);
+});
+
+test('no process named: never read as a service on the buyer parts or as a tool; the process that holds the tolerance', () => {
+  const plant = capabilitiesFrom(
+    { ...profile, categories: ['surface-treatment', 'tooling', 'cnc-machining'] },
+    [
+      {
+        id: 'a',
+        kind: 'line',
+        name: 'anodizing',
+        processes: ['anodizing'],
+        materials: ['aluminium'],
+        shifts,
+      },
+      {
+        id: 'h',
+        kind: 'machine',
+        name: 'furnace',
+        processes: ['heat-treatment'],
+        materials: ['aluminium'],
+        shifts,
+      },
+      {
+        id: 'p',
+        kind: 'machine',
+        name: 'printer',
+        processes: ['3d-printing'],
+        materials: ['aluminium'],
+        toleranceMm: 0.1,
+        shifts,
+      },
+      {
+        id: 't',
+        kind: 'machine',
+        name: 'toolroom',
+        processes: ['tooling'],
+        materials: ['aluminium'],
+        toleranceMm: 0.005,
+        shifts,
+      },
+      {
+        id: 'm',
+        kind: 'machine',
+        name: 'mill',
+        processes: ['cnc-machining'],
+        materials: ['aluminium'],
+        toleranceMm: 0.01,
+        shifts,
+      },
+    ],
+  );
+  const plantCapacity = new ShiftCapacityView({ assets: [] });
+  const ask = (mm: number) =>
+    decide(
+      need({
+        material: f({ family: 'aluminium' }),
+        quantity: f({ value: 100, unit: 'pcs' }),
+        tolerance: f({ mm }),
+      }),
+      plant,
+      plantCapacity,
+      undefined,
+      { now: NOW },
+    );
+  // 3d-printing comes first but holds ±0.1 only: ±0.02 is quoted on the mill (declined here for want
+  // of capacity, which shows the process it chose).
+  assert.match(ask(0.02).reasons.find((r) => r.code === 'capacity')?.text ?? '', /cnc-machining/);
+  assert.match(ask(0.2).reasons.find((r) => r.code === 'capacity')?.text ?? '', /3d-printing/);
+  const finishingOnly = capabilitiesFrom({ ...profile, categories: ['surface-treatment'] }, [
+    { id: 'a', kind: 'line', name: 'anodizing', processes: ['anodizing'], materials: ['aluminium'], shifts },
+  ]);
+  const d = decide(
+    need({
+      material: f({ family: 'aluminium' }),
+      quantity: f({ value: 100, unit: 'pcs' }),
+      tolerance: f({ mm: 0.1 }),
+    }),
+    finishingOnly,
+    new ShiftCapacityView({
+      assets: [
+        {
+          id: 'a',
+          kind: 'line',
+          name: 'anodizing',
+          processes: ['anodizing'],
+          materials: ['aluminium'],
+          shifts,
+        },
+      ],
+    }),
+    undefined,
+    { now: NOW },
+  );
+  assert.equal(d.respond, false, 'an anodizer does not answer a need for aluminium parts');
+});
+
+test('a tooling need counts tools: a quantity in pieces is what the tool will make', () => {
+  const toolroom: AssetDefinition = {
+    id: 't',
+    kind: 'machine',
+    name: 'toolroom',
+    processes: ['tooling'],
+    materials: ['pp', 'abs'],
+    toleranceMm: 0.005,
+    shifts,
+  };
+  const toolmaker = capabilitiesFrom({ ...profile, categories: ['tooling'] }, [toolroom], {
+    cycle: { tooling: { minutesPerPart: 18_000, setupHours: 8 } },
+  });
+  const toolCapacity = new ShiftCapacityView({ assets: [toolroom] });
+  const ask = (quantity: { value: number; unit: string }) =>
+    decide(
+      need({ process: f('tooling'), material: f({ family: 'pp' }), quantity: f(quantity) }),
+      toolmaker,
+      toolCapacity,
+      undefined,
+      { now: NOW },
+    );
+  // 开模做外壳，首单1万个: one mould (300 h), not ten thousand.
+  const mould = ask({ value: 10_000, unit: 'pcs' });
+  assert.equal(mould.respond, true, JSON.stringify(mould.reasons));
+  assert.equal(mould.quote?.quantity, 1);
+  // Three sets of dies are three tools.
+  assert.equal(ask({ value: 3, unit: 'sets' }).quote?.quantity, 3);
 });
 
 test('a need that names no process, category or material is declined: nothing to quote', () => {
