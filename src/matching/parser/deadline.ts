@@ -308,34 +308,12 @@ const ABSOLUTE: readonly Rule[] = [
   // 15号前, 28日之前 (this month, else next)
   {
     re: /(?<![\d月])(\d{1,2})\s?[号日]\s?(?:之前|以前|前)/g,
-    read: (m, ctx) => {
-      const day = Number(m[1]);
-      for (const offset of [0, 1]) {
-        const base = addMonths(
-          new Date(Date.UTC(ctx.today.getUTCFullYear(), ctx.today.getUTCMonth(), 1)),
-          offset,
-        );
-        const d = makeDate(base.getUTCFullYear(), base.getUTCMonth() + 1, day);
-        if (d !== undefined && d.getTime() >= ctx.today.getTime()) return { date: d, confidence: 0.75 };
-      }
-      return undefined;
-    },
+    read: (m, ctx) => nextDayOfMonth(ctx.today, Number(m[1])),
   },
   // by the 25th, before the 3rd (this month, else next)
   {
     re: /\b(?:by|before|until|till|on|no later than)\s+the\s+(\d{1,2})(?:st|nd|rd|th)\b(?!\s+(?:of\s+)?[a-z])/g,
-    read: (m, ctx) => {
-      const day = Number(m[1]);
-      for (const offset of [0, 1]) {
-        const base = addMonths(
-          new Date(Date.UTC(ctx.today.getUTCFullYear(), ctx.today.getUTCMonth(), 1)),
-          offset,
-        );
-        const d = makeDate(base.getUTCFullYear(), base.getUTCMonth() + 1, day);
-        if (d !== undefined && d.getTime() >= ctx.today.getTime()) return { date: d, confidence: 0.75 };
-      }
-      return undefined;
-    },
+    read: (m, ctx) => nextDayOfMonth(ctx.today, Number(m[1])),
   },
   // May 15, 2026 / Dec 1 / April 30th
   {
@@ -534,4 +512,14 @@ export function extractDeadline(ctx: ParseContext, warnings: string[]): Pick<Nee
       source: sourceOf(ctx, first.start, first.end),
     },
   };
+}
+
+/** The next date with this day of the month, this month or else the next (15号前, by the 25th). */
+function nextDayOfMonth(today: Date, day: number): { date: Date; confidence: number } | undefined {
+  for (const offset of [0, 1]) {
+    const base = addMonths(new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), 1)), offset);
+    const d = makeDate(base.getUTCFullYear(), base.getUTCMonth() + 1, day);
+    if (d !== undefined && d.getTime() >= today.getTime()) return { date: d, confidence: 0.75 };
+  }
+  return undefined;
 }
