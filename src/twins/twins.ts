@@ -37,7 +37,12 @@ import {
 } from './capacity.js';
 import { MAX_TWINS_CONFIG_BYTES, parseTwinsConfig, twinsConfigProblems } from './config.js';
 import type { TwinsConfig } from './config-schema.js';
-import { createOpcuaSources, defaultOpcuaSourcesOptions, type OpcuaTelemetrySource } from './opcua/index.js';
+import {
+  createOpcuaSources,
+  defaultOpcuaSourcesOptions,
+  type OpcuaSharedOptions,
+  type OpcuaTelemetrySource,
+} from './opcua/index.js';
 import {
   defaultOrderTrackerOptions,
   type NewOrder,
@@ -92,6 +97,11 @@ export interface TwinsOptions {
   mqtt: Partial<Omit<MqttTelemetrySourceOptions, 'url' | 'baseDir'>>;
   /** Trust any OPC UA server certificate (tests and labs only). */
   opcuaAcceptUnknownServerCertificates: boolean;
+  /**
+   * Settings of the OPC UA clients over the defaults (reconnect delays, session timeout, keep-alive,
+   * clock skew, security when the config names none); endpoint and sampling come from the config.
+   */
+  opcua: Partial<OpcuaSharedOptions>;
   /** A buyer may read its order's progress until this many days after the order's due day. */
   grantDaysAfterDue: number;
   /** Days to the due date of an order that names no lead time or deadline. */
@@ -112,6 +122,7 @@ export const defaultTwinsOptions: Omit<TwinsOptions, 'dataDir'> = {
   orders: defaultOrderTrackerOptions,
   mqtt: {},
   opcuaAcceptUnknownServerCertificates: false,
+  opcua: {},
   grantDaysAfterDue: 30,
   defaultLeadDays: 14,
   telemetryBatch: defaultTelemetryBatchOptions,
@@ -259,6 +270,7 @@ export class Twins {
         ...defaultOpcuaSourcesOptions,
         pkiDir: isAbsolute(options.pkiDir) ? options.pkiDir : join(options.dataDir, options.pkiDir),
         acceptUnknownServerCertificates: options.opcuaAcceptUnknownServerCertificates,
+        source: { ...defaultOpcuaSourcesOptions.source, ...options.opcua },
       },
       { sink: this.hub, clock, logger },
     );

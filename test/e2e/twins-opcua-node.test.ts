@@ -234,10 +234,21 @@ test('an OPC UA server feeds a node’s twins: AAS OperationalData follows it, s
     name: 'Dongguan Precision CNC',
     profile: { categories: [PROCESS] },
     config: twinsConfig(plant.endpoint),
+    // The node's options reach its OPC UA clients (over the defaults); the config's sampling stays.
+    twins: { opcua: { maxDelayMs: 2_000, keepAliveMs: 5_000 } },
   });
   timings.nodeStartMs = performance.now() - t0;
   const twins = node.twins!;
   assert.equal(twins.opcua.length, 1, 'one OPC UA source, for the one endpoint');
+  assert.deepEqual(
+    (({ maxDelayMs, keepAliveMs, samplingMs, sessionTimeoutMs }) => ({
+      maxDelayMs,
+      keepAliveMs,
+      samplingMs,
+      sessionTimeoutMs,
+    }))(twins.opcua[0]!.settings),
+    { maxDelayMs: 2_000, keepAliveMs: 5_000, samplingMs: 50, sessionTimeoutMs: 60_000 },
+  );
   assert.equal(twins.config.sources.mqtt, undefined, 'no MQTT source configured');
   assert.equal(twins.brokerUrl, undefined, 'no broker started');
 

@@ -268,6 +268,12 @@ export class OpcuaTelemetrySource implements TelemetrySource {
     return this.stopping;
   }
 
+  /** The settings this source runs with (the password left out). */
+  get settings(): Readonly<Omit<OpcuaTelemetrySourceOptions, 'password'>> {
+    const { password: _, ...rest } = this.opts;
+    return rest;
+  }
+
   status(): OpcuaSourceStatus {
     return {
       endpoint: this.opts.endpoint,
