@@ -27,6 +27,7 @@ import type {
   OutboxView,
   ParseNeedResponse,
   PeerView,
+  PricingState,
   ProfileUpdate,
   SendNeedRequest,
   SendNeedResponse,
@@ -187,6 +188,10 @@ export class WeftClient {
   }
   declineNeed(id: string, r: DeclineNeedRequest): Promise<IncomingActionResponse> {
     return this.call('POST', `/api/incoming/${enc(id)}/decline`, r);
+  }
+  /** The supplier's win-rate model: quotes won and lost, P(win) against margin, the suggested margin. */
+  pricing(): Promise<PricingState> {
+    return this.call('GET', '/api/pricing');
   }
   orderProgress(transactionId: string): Promise<OrderProgress> {
     return this.call('GET', `/api/orders/${enc(transactionId)}/progress`);

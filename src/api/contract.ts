@@ -12,6 +12,9 @@ import type { NeedSpec } from '../matching/spec.js';
 import type {
   IncomingNeedView,
   NeedOffersView,
+  PriceSuggestionView,
+  PricingView,
+  QuoteOutcomeView,
   QuoteView,
   RankedOfferView,
   ReasonView,
@@ -129,6 +132,12 @@ export type IncomingNeed = IncomingNeedView;
 export type RankedOffer = RankedOfferView;
 /** `GET /api/needs/:transactionId/offers`. */
 export type NeedOffersResponse = NeedOffersView;
+/** How a drafted quote's price came from the supplier's win-rate model (`DraftQuote.suggestion`). */
+export type PriceSuggestion = PriceSuggestionView;
+/** A quote this supplier sent and what became of it (won on the buyer's confirm, else lost). */
+export type QuoteOutcome = QuoteOutcomeView;
+/** `GET /api/pricing`: the supplier's win-rate model — quotes won and lost, the curve, the suggestion. */
+export type PricingState = PricingView;
 
 /** `POST /api/needs/parse` body (text ≤ 4000 characters). */
 export interface ParseNeedRequest {

@@ -9,6 +9,7 @@
  *   GET  /api/incoming                                         → { needs }
  *   POST /api/incoming/:id/send       { unitPrice?, leadTimeDays?, note? } → { need, messageId }
  *   POST /api/incoming/:id/decline    { reason? }              → { need }
+ *   GET  /api/pricing                                          → PricingState (the win-rate model)
  *   GET  /api/events                  SSE: `event: deal|offer|need`, `data:` a WeftEvent
  *
  * A need's text is refused with 400 `NEED_EMPTY`, `NEED_BINARY`, `NEED_NOT_TEXT` or 413
@@ -35,6 +36,7 @@ import type {
   IncomingListResponse,
   NeedOffersResponse,
   ParseNeedResponse,
+  PricingState,
   SendNeedResponse,
   WeftEvent,
 } from './contract.js';
@@ -219,6 +221,8 @@ export function needsRoutes(
         need: await incoming.decline(req.params.id, req.body?.reason),
       }),
     );
+
+    app.get('/api/pricing', async (): Promise<PricingState> => incoming.pricingState());
 
     // ------------------------------------------------------------ live events
 

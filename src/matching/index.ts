@@ -11,7 +11,9 @@
  * - `retriever/`: BM25 (SQLite FTS5) over the supplier's own catalogue, optional embeddings;
  * - the static-catalogue matcher of the core;
  * - `node-matcher.ts`, `need-book.ts`: the wiring into the node — a search → fit → `on_search` with the
- *   drafted quote, the owner's Incoming needs; the buyer's needs sent and their offers, ranked.
+ *   drafted quote, the owner's Incoming needs; the buyer's needs sent and their offers, ranked;
+ * - `pricing-book.ts`: the supplier's quotes sent, settled won or lost by the buyer's confirm or its
+ *   absence, and the win-rate model (`learn/`) that prices the next drafted quote.
  *
  * @example
  * const parser = createNeedParser(defaultNeedParserOptions, { logger });
@@ -27,6 +29,7 @@ export * from './need-book.js';
 export * from './node-matcher.js';
 export * from './offer-catalog.js';
 export * from './parser/index.js';
+export * from './pricing-book.js';
 export * from './rank/index.js';
 export * from './spec.js';
 export * from './static-catalog-matcher.js';

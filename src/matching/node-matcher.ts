@@ -12,6 +12,10 @@
  * A select of a drafted quote (`quote-<transaction>`) is priced from the quote sent in that deal to
  * that buyer — the same unit price, up to the quoted quantity; other items from the static catalogue.
  * The last `keepIncoming` needs are kept in the store's `meta` (see meta-ring.ts).
+ *
+ * Pricing: each drafted quote is priced by the node's win-rate model within the owner's margin bounds
+ * (pricing-book.ts; with no history, exactly the cost model's price), carries P(win) at that price for
+ * the owner, and every quote sent is an observation that the buyer's confirm (or its absence) settles.
  */
 import { EventEmitter } from 'node:events';
 import type { Context } from '../protocol/context.js';
@@ -42,9 +46,10 @@ import { MetaRing } from './meta-ring.js';
 import { fitReasonViews, quoteCatalog, quoteItemId } from './offer-catalog.js';
 import { defaultNeedParserOptions, type NeedParserOptions } from './parser/create-need-parser.js';
 import { type NeedParser, needInputReason } from './parser/need-parser.js';
+import { defaultPricingOptions, PricingBook, type PricingOptions } from './pricing-book.js';
 import type { NeedSpec } from './spec.js';
 import { fromCents, StaticCatalogMatcher, toCents } from './static-catalog-matcher.js';
-import type { IncomingNeedView, QuoteView, ReasonView } from './views.js';
+import type { IncomingNeedView, PricingView, QuoteView, ReasonView } from './views.js';
 
 type Obj = Record<string, unknown>;
 
@@ -66,6 +71,8 @@ export interface NodeMatchingOptions {
   offerWindowMs: number;
   /** How long the catalogue index the fit reads is reused before it is rebuilt from the store. */
   catalogueCacheMs: number;
+  /** Learned pricing: bounds, the decision window of a quote, whether P(win) is shared (pricing-book.ts). */
+  pricing: Partial<PricingOptions>;
 }
 
 export const defaultNodeMatchingOptions: NodeMatchingOptions = {
@@ -77,6 +84,7 @@ export const defaultNodeMatchingOptions: NodeMatchingOptions = {
   keepNeeds: 500,
   offerWindowMs: 120_000,
   catalogueCacheMs: 30_000,
+  pricing: {},
 };
 
 export interface NodeMatcherDeps {
@@ -103,6 +111,10 @@ interface IncomingRecord {
   explanation: string[];
   deliveryPlace?: { name: string; region?: string | undefined };
   catalogueItemId?: string;
+  /** Unit cost of the cost model, for the win-rate model (absent for old records). */
+  unitCost?: number;
+  /** The need's deadline (ISO day): a confirm after it is not expected. */
+  deadline?: string;
 }
 
 const isRecord = (v: unknown): v is IncomingRecord =>
@@ -127,6 +139,8 @@ export class NodeMatcher extends EventEmitter implements Matcher, NeedResponder 
   private readonly staticMatcher: StaticCatalogMatcher;
   private readonly incoming: MetaRing<IncomingRecord>;
   private cached: { at: number; catalogue: Catalogue } | undefined;
+  /** The supplier's quotes and what became of them; the win-rate model that prices new ones. */
+  readonly pricing: PricingBook;
 
   constructor(
     private readonly opts: NodeMatchingOptions,
@@ -137,6 +151,10 @@ export class NodeMatcher extends EventEmitter implements Matcher, NeedResponder 
     this.incoming = new MetaRing(
       { prefix: 'matching.incoming', size: opts.keepIncoming },
       { store: deps.store, check: isRecord },
+    );
+    this.pricing = new PricingBook(
+      { ...defaultPricingOptions, ...opts.pricing },
+      { store: deps.store, clock: deps.clock, logger: deps.logger },
     );
   }
 
@@ -219,6 +237,7 @@ export class NodeMatcher extends EventEmitter implements Matcher, NeedResponder 
       return { kind: 'silent', reason: 'the need does not fit' };
     }
     if (rec.need.status !== 'sent') return { kind: 'silent', reason: 'held for the owner' };
+    await this.observeSent(rec);
     return { kind: 'catalog', catalog: this.catalogOf(rec) };
   }
 
@@ -289,10 +308,15 @@ export class NodeMatcher extends EventEmitter implements Matcher, NeedResponder 
     const buyerName = await this.deps.peerName?.(search.buyer).catch(() => undefined);
     const f = spec.fields;
     let quote: QuoteView | undefined;
+    let explanation = d.quote?.explanation ?? [];
+    let unitCost: number | undefined;
     if (d.respond && d.quote) {
       const q = d.quote;
       const quantity = Math.max(1, Math.ceil(q.quantity));
-      const unitPrice = q.unitPrice.toFixed(2);
+      const priced = await this.priced(q, quantity, f.budget?.value);
+      unitCost = priced?.cost;
+      if (priced) explanation = priced.explanation;
+      const unitPrice = priced?.unitPrice ?? q.unitPrice.toFixed(2);
       const material = f.material
         ? ` ${f.material.value.family}${f.material.value.grade ? ` ${f.material.value.grade}` : ''}`
         : '';
@@ -307,8 +331,11 @@ export class NodeMatcher extends EventEmitter implements Matcher, NeedResponder 
         deliveryDate: q.deliveryDate,
         breakdown: (['material', 'machining', 'setup', 'margin'] as const).map((code) => ({
           code,
-          amount: q.breakdown[code].toFixed(2),
+          amount: (code === 'margin' && priced ? priced.marginAmount : q.breakdown[code]).toFixed(2),
         })),
+        ...(priced
+          ? { winProbability: priced.suggestion.view.winProbability, suggestion: priced.suggestion.view }
+          : {}),
       };
     }
     const ttl = durationMs(search.context.ttl ?? '') ?? DEFAULT_SEARCH_TTL_MS;
@@ -330,7 +357,9 @@ export class NodeMatcher extends EventEmitter implements Matcher, NeedResponder 
       need,
       context: search.context,
       expiresAt: (Number.isFinite(sentAt) ? sentAt : now) + ttl,
-      explanation: d.quote?.explanation ?? [],
+      explanation,
+      ...(unitCost !== undefined ? { unitCost } : {}),
+      ...(f.deadline ? { deadline: f.deadline.value.date } : {}),
       ...(d.quote ? { process: d.quote.process } : {}),
       ...(f.deliveryPlace ? { deliveryPlace: f.deliveryPlace.value } : {}),
       ...(d.quote?.catalogueItem ? { catalogueItemId: d.quote.catalogueItem.id } : {}),
@@ -351,7 +380,7 @@ export class NodeMatcher extends EventEmitter implements Matcher, NeedResponder 
         country: profile.country,
         certifications: caps?.certifications ?? profile.certifications,
       },
-      quote: rec.need.quote!,
+      quote: this.wireQuote(rec.need.quote!),
       process: rec.process ?? 'manufacturing',
       fit: rec.need.fit,
       reasons: rec.need.reasons,
@@ -359,6 +388,78 @@ export class NodeMatcher extends EventEmitter implements Matcher, NeedResponder 
       deliveryPlace: rec.deliveryPlace,
       catalogueItemId: rec.catalogueItemId,
     });
+  }
+
+  // ---------------------------------------------------------------- pricing
+
+  /**
+   * The drafted quote priced by the win-rate model: unit price, the margin's amount in the breakdown,
+   * and the cost model's margin line rewritten with them. Undefined when learning is off or the quote
+   * has no cost (nothing to take a margin on). A budget the cost model's price meets caps the price.
+   */
+  private async priced(
+    q: NonNullable<FitDecision['quote']>,
+    quantity: number,
+    budget: { amount: number; currency: string; per: 'total' | 'unit' } | undefined,
+  ): Promise<
+    | {
+        cost: number;
+        unitPrice: string;
+        marginAmount: number;
+        explanation: string[];
+        suggestion: Awaited<ReturnType<PricingBook['suggest']>>;
+      }
+    | undefined
+  > {
+    const ownerMargin = this.deps.capabilities()?.margin;
+    if (!this.pricing.learning || ownerMargin === undefined || !(ownerMargin > 0)) return undefined;
+    // The cost model's price is cost × (1 + margin), rounded to cents: its cost, to that rounding.
+    const cost = q.unitPrice / (1 + ownerMargin);
+    if (!(cost > 0)) return undefined;
+    let maxPrice: number | undefined;
+    if (budget && budget.currency.toUpperCase() === q.currency.toUpperCase()) {
+      const perUnit = budget.per === 'unit' ? budget.amount : budget.amount / quantity;
+      if (perUnit >= q.unitPrice) maxPrice = perUnit;
+    }
+    const suggestion = await this.pricing.suggest(cost, ownerMargin, q.unitPrice, maxPrice);
+    const price = suggestion.price;
+    const b = q.breakdown;
+    const marginAmount = Math.round((price - (b.material + b.machining + b.setup)) * 100) / 100;
+    const unitPrice = price.toFixed(2);
+    const total = fromCents(toCents(unitPrice) * BigInt(quantity));
+    const explanation = q.explanation.map((line) => {
+      const m = /^margin \d+% = .*; unit price .*, total .*?( \(.*\))?$/.exec(line);
+      if (!m || unitPrice === q.unitPrice.toFixed(2)) return line;
+      return `margin ${Math.round(suggestion.margin * 1000) / 10}% = ${marginAmount.toFixed(2)} ${q.currency}; unit price ${unitPrice} ${q.currency}, total ${total} ${q.currency}${m[1] ?? ''}`;
+    });
+    return { cost, unitPrice, marginAmount, explanation, suggestion };
+  }
+
+  /** The quote as it goes to the buyer: our P(win) only when the owner chose to share it. */
+  private wireQuote(q: QuoteView): QuoteView {
+    const wire: QuoteView = { ...q };
+    delete wire.suggestion;
+    if (!this.pricing.shareWinProbability) delete wire.winProbability;
+    return wire;
+  }
+
+  /** A drafted quote went out: an open observation of the win-rate model. */
+  private async observeSent(rec: IncomingRecord): Promise<void> {
+    const q = rec.need.quote;
+    if (!q || rec.unitCost === undefined || !this.pricing.learning) return;
+    await this.pricing.sent({
+      transactionId: rec.need.id,
+      buyer: rec.need.buyer,
+      price: Number(q.unitPrice),
+      cost: rec.unitCost,
+      currency: q.currency,
+      deadline: rec.deadline,
+    });
+  }
+
+  /** The win-rate model's state for the owner API. */
+  pricingState(): Promise<PricingView> {
+    return this.pricing.view(this.deps.capabilities()?.margin);
   }
 
   // ---------------------------------------------------------------- the owner's Incoming page
@@ -409,6 +510,14 @@ export class NodeMatcher extends EventEmitter implements Matcher, NeedResponder 
       quote.unitPrice = fromCents(toCents(adjust.unitPrice));
       quote.total = fromCents(toCents(quote.unitPrice) * BigInt(quote.quantity));
       delete quote.breakdown;
+      const margin = this.deps.capabilities()?.margin;
+      const price = Number(quote.unitPrice);
+      if (rec.unitCost !== undefined && margin !== undefined && margin > 0 && price > 0) {
+        const p = await this.pricing.winProbability(price, rec.unitCost, margin);
+        quote.winProbability = Math.round(p * 100) / 100;
+      } else {
+        delete quote.winProbability;
+      }
     }
     if (adjust.leadTimeDays !== undefined) {
       quote.leadTimeDays = adjust.leadTimeDays;
@@ -420,6 +529,7 @@ export class NodeMatcher extends EventEmitter implements Matcher, NeedResponder 
     const next: IncomingRecord = { ...rec, need: { ...rec.need, quote, reasons, status: 'sent' } };
     const messageId = await deliver(rec.context, rec.need.buyer, this.catalogOf(next));
     await this.incoming.put(id, next);
+    await this.observeSent(next);
     this.emit('need', next.need);
     return { need: next.need, messageId };
   }

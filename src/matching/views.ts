@@ -30,7 +30,73 @@ export interface QuoteView {
   leadTimeDays: number;
   deliveryDate?: string;
   breakdown?: Array<{ code: string; amount: string }>;
+  /** The supplier's own estimate of P(win) at this price (its win-rate model). */
   winProbability?: number;
+  /** How the price was set from the win-rate model (absent when learning is off or there is no cost). */
+  suggestion?: PriceSuggestionView;
+}
+
+/**
+ * The win-rate model's part in a drafted quote. `text` is the server's English line, e.g.
+ * "P(win) 0.42 at 12.80; margin 18% — from 23 past quotes (9 won)" or "… — prior: no history yet".
+ */
+export interface PriceSuggestionView {
+  /** `prior`: no settled quote yet, the owner's margin as set; `learned`: from past quotes. */
+  basis: 'prior' | 'learned';
+  /** Margin on cost of the suggested price. */
+  margin: number;
+  /** The owner's margin of the cost model (where the prior peaks). */
+  ownerMargin: number;
+  /** The cost model's unit price (cost × (1 + owner's margin)), for comparison. */
+  costModelPrice: string;
+  /** The suggested unit price, as drafted. */
+  price: string;
+  winProbability: number;
+  /** Settled quotes it learned from, and how many of them were won. */
+  quotes: number;
+  won: number;
+  text: string;
+}
+
+/** One quote this supplier sent, as the win-rate model sees it (contract.ts `PricingState`). */
+export interface QuoteOutcomeView {
+  transactionId: string;
+  buyer: string;
+  unitPrice: string;
+  currency: string;
+  margin: number;
+  sentAt: number;
+  outcome: 'open' | 'won' | 'lost';
+  /** What settled it: the buyer's confirm, its cancel, or no confirm by `decideBy`. */
+  settledBy?: 'confirm' | 'cancel' | 'expired';
+  decideBy: number;
+}
+
+/** A supplier's win-rate model and the quotes it learns from (contract.ts `PricingState`). */
+export interface PricingView {
+  /** false: quotes are priced by the cost model's margin only. */
+  learning: boolean;
+  basis: 'prior' | 'learned';
+  /** Quotes kept, open (waiting for a confirm) and settled. */
+  quotes: number;
+  open: number;
+  won: number;
+  lost: number;
+  /** The owner's margin (the prior's peak); undefined when the node has no capabilities. */
+  ownerMargin?: number;
+  /** Bounds of the suggested margin. */
+  minMargin: number;
+  maxMargin: number;
+  /** The margin the model suggests now and P(win) there. */
+  suggestedMargin: number;
+  winProbability: number;
+  /** P(win) = σ(intercept + slope·margin). */
+  intercept: number;
+  slope: number;
+  /** P(win) and margin × P(win) at a few margins within the bounds. */
+  curve: Array<{ margin: number; winProbability: number; expectedProfit: number }>;
+  /** The newest quotes, newest first. */
+  recent: QuoteOutcomeView[];
 }
 
 /** A need that reached this supplier's node (contract.ts `IncomingNeed`). */

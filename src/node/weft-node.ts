@@ -270,6 +270,8 @@ export class WeftNode {
         ? { publish: (b: Buffer, a: string, r: string | undefined) => this.requireP2p().publishNeed(b, a, r) }
         : {}),
     });
+    // The buyer's confirm (or cancel) of a quote this node sent is what its pricing learns from.
+    this.engine.on('message', (e: DealEvent) => this.matcher.pricing.dealStep(e));
     // An order this node confirmed as supplier becomes jobs on its machines (engine events, not edits).
     if (this.twins) {
       this.engine.on('message', (e: DealEvent) => {

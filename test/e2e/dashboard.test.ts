@@ -303,6 +303,13 @@ test('the dashboard', { skip: why, timeout: 90_000 }, async (t) => {
 
       await cp.goto(`${url}/incoming`);
       await cp.locator('.need-card').waitFor();
+      const suggestion = await cp.locator('.quote span[title^="P(win) 0.62"]').textContent();
+      assert.ok(
+        suggestion?.startsWith(say('incoming.suggest.learned', lang).split('{')[0]!),
+        `${suggestion}`,
+      );
+      for (const part of ['12%', '23', '9', '12.73'])
+        assert.ok(suggestion?.includes(part), `${part} in ${suggestion}`);
       await cp.locator('.need-card input').first().fill('11.80');
       await cp.getByRole('button', { name: say('incoming.sendAdjusted', lang) }).click();
       assert.deepEqual(await until(async () => sentQuote), { unitPrice: '11.80' });
@@ -588,6 +595,17 @@ function contractFixtures(tx: string, buyer: string, supplier: string) {
             { code: 'margin', amount: '4000.00' },
           ],
           winProbability: 0.62,
+          suggestion: {
+            basis: 'learned',
+            margin: 0.12,
+            ownerMargin: 0.15,
+            costModelPrice: '12.73',
+            price: '12.40',
+            winProbability: 0.62,
+            quotes: 23,
+            won: 9,
+            text: 'P(win) 0.62 at 12.40; margin 12% — from 23 past quotes (9 won)',
+          },
         },
         status: 'new',
       },

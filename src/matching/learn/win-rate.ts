@@ -104,6 +104,11 @@ export class WinRateModel {
     return this.outcomes.length;
   }
 
+  /** Quotes won among those kept. */
+  get won(): number {
+    return this.outcomes.reduce((n, q) => n + (q.won ? 1 : 0), 0);
+  }
+
   /** Records a quote's outcome; a BAD_REQUEST error when price or cost is not a positive number. */
   record(outcome: QuoteOutcome): void {
     const { price, cost, won } = outcome;
@@ -119,12 +124,26 @@ export class WinRateModel {
   params(): { intercept: number; slope: number } {
     if (this.fitted) return this.fitted;
     const o = this.options;
-    let a = o.priorIntercept;
-    let b = o.priorSlope;
     const ms = this.outcomes.map((q) =>
       Math.min(MARGIN_CLIP[1], Math.max(MARGIN_CLIP[0], q.price / q.cost - 1)),
     );
-    for (let iter = 0; iter < 50; iter++) {
+    const ys = this.outcomes.map((q) => (q.won ? 1 : 0));
+    const logPosterior = (a: number, b: number): number => {
+      let l =
+        -0.5 * o.priorPrecisionIntercept * (a - o.priorIntercept) ** 2 -
+        0.5 * o.priorPrecisionSlope * (b - o.priorSlope) ** 2;
+      for (let i = 0; i < ms.length; i++) {
+        const z = a + b * ms[i]!;
+        // log σ(z) = −log(1 + e^−z), written to stay finite for large |z|.
+        const logP = z >= 0 ? -Math.log1p(Math.exp(-z)) : z - Math.log1p(Math.exp(z));
+        l += ys[i]! === 1 ? logP : logP - z;
+      }
+      return l;
+    };
+    let a = o.priorIntercept;
+    let b = o.priorSlope;
+    let current = logPosterior(a, b);
+    for (let iter = 0; iter < 100; iter++) {
       // Gradient and (negated) Hessian of the log-posterior.
       let ga = -o.priorPrecisionIntercept * (a - o.priorIntercept);
       let gb = -o.priorPrecisionSlope * (b - o.priorSlope);
@@ -134,7 +153,7 @@ export class WinRateModel {
       for (let i = 0; i < ms.length; i++) {
         const m = ms[i]!;
         const p = sigmoid(a + b * m);
-        const r = (this.outcomes[i]!.won ? 1 : 0) - p;
+        const r = ys[i]! - p;
         ga += r;
         gb += r * m;
         const v = p * (1 - p);
@@ -146,9 +165,19 @@ export class WinRateModel {
       if (!(det > 0)) break;
       const da = (hbb * ga - hab * gb) / det;
       const db = (haa * gb - hab * ga) / det;
-      a += da;
-      b += db;
-      if (Math.abs(da) + Math.abs(db) < 1e-10) break;
+      // Damped Newton: a full step can overshoot when the outcomes are (nearly) separable, e.g. every
+      // quote won; halve it until the posterior does not fall (Boyd & Vandenberghe §9.5).
+      let t = 1;
+      let next = logPosterior(a + da, b + db);
+      while (next < current && t > 1e-6) {
+        t /= 2;
+        next = logPosterior(a + t * da, b + t * db);
+      }
+      if (next < current) break;
+      a += t * da;
+      b += t * db;
+      current = next;
+      if (t * (Math.abs(da) + Math.abs(db)) < 1e-10) break;
     }
     this.fitted = { intercept: a, slope: b };
     return this.fitted;
@@ -196,6 +225,11 @@ export class WinRateModel {
     };
   }
 
+  /** margin × P(win | margin): the expected profit of a quote at that margin, as a share of cost. */
+  expectedProfit(margin: number): number {
+    return margin * this.pWin(margin);
+  }
+
   toJSON(): WinRateState {
     return { version: 1, outcomes: this.outcomes.map((o) => ({ ...o })) };
   }
@@ -208,4 +242,41 @@ export class WinRateModel {
     }
     return new WinRateModel(options, json);
   }
+}
+
+/**
+ * The margin m > 0 at which m·σ(a + b·m) peaks (b < 0): the root of 1 + b·m·(1 − σ(a + b·m)) = 0,
+ * found by bisection (the left side falls from 1 at m = 0 and turns negative); undefined when b ≥ 0
+ * (the expected profit then grows without bound).
+ */
+export function peakMargin(intercept: number, slope: number): number | undefined {
+  if (!(slope < 0)) return undefined;
+  const g = (m: number) => 1 + slope * m * (1 - sigmoid(intercept + slope * m));
+  let lo = 0;
+  let hi = 1;
+  while (g(hi) > 0 && hi < 1e6) hi *= 2;
+  for (let i = 0; i < 100; i++) {
+    const mid = (lo + hi) / 2;
+    if (g(mid) > 0) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
+}
+
+/**
+ * Options whose prior peaks at `margin`: the default curve's shape, stretched along the margin axis
+ * (b₀ scaled by peak/margin, a₀ kept) so that a node with no quotes suggests exactly the margin its owner
+ * set, and P(win) there is what the default prior gives at its own peak (about 0.43). A BAD_REQUEST
+ * error when the margin is not positive.
+ */
+export function priorForMargin(
+  margin: number,
+  options: Partial<WinRateOptions> = {},
+): Pick<WinRateOptions, 'priorIntercept' | 'priorSlope'> {
+  if (!(Number.isFinite(margin) && margin > 0))
+    throw new WeftError('BAD_REQUEST', 'the prior margin must be a positive number');
+  const o = { ...defaultWinRateOptions, ...options };
+  const peak = peakMargin(o.priorIntercept, o.priorSlope);
+  if (peak === undefined) throw new WeftError('BAD_REQUEST', 'the prior slope must be negative');
+  return { priorIntercept: o.priorIntercept, priorSlope: (o.priorSlope * peak) / margin };
 }

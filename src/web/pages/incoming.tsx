@@ -1,9 +1,11 @@
 /**
  * Incoming (supplier): the needs that reached this node, how well they fit and why, and the quote the
- * node drafted from its own costs and capacity; send it (as drafted or adjusted) or decline.
+ * node drafted from its own costs and capacity, priced by what it learned of its win rate; send it (as
+ * drafted or adjusted) or decline. Below, the win-rate model itself: quotes won and lost, P(win) against
+ * margin, the margin it suggests.
  */
 import { useState } from 'preact/hooks';
-import type { DealWithData, IncomingNeed } from '../../api/contract.js';
+import type { DealWithData, DraftQuote, IncomingNeed, PricingState } from '../../api/contract.js';
 import { client, useLiveLoad } from '../api.js';
 import { needText } from '../beckn.js';
 import { useI18n } from '../i18n.js';
@@ -46,6 +48,7 @@ export function IncomingPage() {
           )}
         </Async>
       </Section>
+      <Pricing />
       <Answered />
     </>
   );
@@ -150,6 +153,14 @@ function IncomingCard(props: { need: IncomingNeed; onChange: () => void }) {
                   <td>{fmt.percent(q.winProbability)}</td>
                 </tr>
               )}
+              {q.suggestion && (
+                <tr>
+                  <th scope="row">{t('incoming.suggestion')}</th>
+                  <td class="small">
+                    <SuggestionText quote={q} />
+                  </td>
+                </tr>
+              )}
             </tbody>
           </table>
           {n.status === 'new' && (
@@ -193,6 +204,85 @@ function IncomingCard(props: { need: IncomingNeed; onChange: () => void }) {
       )}
       {error && <ErrorBox error={error} />}
     </li>
+  );
+}
+
+/** How the win-rate model set a drafted quote's price, in the owner's language. */
+function SuggestionText(props: { quote: DraftQuote }) {
+  const { t, fmt } = useI18n();
+  const q = props.quote;
+  const s = q.suggestion;
+  if (!s) return null;
+  return (
+    <span title={s.text}>
+      {s.basis === 'prior'
+        ? t('incoming.suggest.prior', { margin: fmt.percent(s.ownerMargin) })
+        : t('incoming.suggest.learned', {
+            margin: fmt.percent(s.margin),
+            quotes: s.quotes,
+            won: s.won,
+            draft: fmt.money(s.costModelPrice, q.currency),
+          })}
+    </span>
+  );
+}
+
+/** The supplier's win-rate model: what it learned from its quotes, and P(win) against margin. */
+function Pricing() {
+  const { t, fmt } = useI18n();
+  const pricing = useLiveLoad(() => client.pricing(), [], ['need', 'deal'], 5000);
+  return (
+    <Section id="s-pricing" title={t('pricing.title')}>
+      <Async loaded={pricing} what="feature.pricing">
+        {(p: PricingState) => (
+          <div class="pricing">
+            <p class="muted small">{t('pricing.intro')}</p>
+            <p>
+              {t('pricing.quotes')}: <strong>{fmt.number(p.quotes)}</strong> · {t('pricing.won')}{' '}
+              {fmt.number(p.won)} · {t('pricing.lost')} {fmt.number(p.lost)} · {t('pricing.open')}{' '}
+              {fmt.number(p.open)}
+            </p>
+            <p>
+              {!p.learning
+                ? t('pricing.off')
+                : p.basis === 'prior'
+                  ? t('pricing.prior', { margin: fmt.percent(p.ownerMargin ?? p.suggestedMargin) })
+                  : t('pricing.suggested', {
+                      margin: fmt.percent(p.suggestedMargin),
+                      p: fmt.percent(p.winProbability),
+                    })}{' '}
+              <span class="muted small">
+                {t('pricing.bounds', { min: fmt.percent(p.minMargin), max: fmt.percent(p.maxMargin) })}
+              </span>
+            </p>
+            <table class="table compact">
+              <caption class="sr-only">{t('pricing.title')}</caption>
+              <thead>
+                <tr>
+                  <th scope="col">{t('pricing.margin')}</th>
+                  <th scope="col">{t('pricing.chance')}</th>
+                  <th scope="col">{t('pricing.expected')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {p.curve.map((c) => (
+                  <tr key={c.margin}>
+                    <td>{fmt.percent(c.margin)}</td>
+                    <td>
+                      <Meter
+                        value={c.winProbability}
+                        label={t('pricing.chanceAt', { margin: fmt.percent(c.margin) })}
+                      />
+                    </td>
+                    <td>{fmt.percent(c.expectedProfit)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </Async>
+    </Section>
   );
 }
 

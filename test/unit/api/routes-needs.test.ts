@@ -175,6 +175,7 @@ test('every route of the matching needs the owner auth', async (t) => {
     ['POST', '/api/incoming/tx-1/send'],
     ['POST', '/api/incoming/tx-1/decline'],
     ['GET', '/api/events'],
+    ['GET', '/api/pricing'],
   ];
   for (const [method, url] of routes) {
     for (const headers of [{}, { authorization: 'Bearer wrong' }]) {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { WinRateModel } from '../../../../src/matching/learn/index.js';
+import { peakMargin, priorForMargin, WinRateModel } from '../../../../src/matching/learn/index.js';
 import { WeftError } from '../../../../src/util/errors.js';
 
 /** Quotes at margins 2% … 50%, won below `threshold`, lost above (with one exception each side). */
@@ -62,4 +62,44 @@ test('only the newest outcomes are kept', () => {
   for (let i = 0; i < 25; i++) model.record({ cost: 1, price: 1.1, won: i >= 15 });
   assert.equal(model.size, 10);
   assert.ok(model.pWin(0.1) > new WinRateModel().pWin(0.1), 'only the recent wins remain');
+});
+
+test('priorForMargin: a prior whose expected profit peaks at the owner margin, the same P(win) there', () => {
+  const base = new WinRateModel();
+  const { intercept, slope } = base.params();
+  const basePeak = peakMargin(intercept, slope)!;
+  for (const margin of [0.05, 0.15, 0.3]) {
+    const model = new WinRateModel(priorForMargin(margin));
+    const p = model.params();
+    assert.ok(Math.abs(peakMargin(p.intercept, p.slope)! - margin) < 1e-9, `peak at ${margin}`);
+    // Nothing changes for a new node: the grid search lands on the owner's margin (to its step).
+    assert.ok(Math.abs(model.suggestPrice(100, { minMargin: 0, maxMargin: 1 }).margin - margin) <= 0.0025);
+    assert.ok(Math.abs(model.pWin(margin) - base.pWin(basePeak)) < 1e-9);
+  }
+  assert.equal(peakMargin(0, 1), undefined);
+  assert.throws(
+    () => priorForMargin(0),
+    (e: unknown) => e instanceof WeftError && e.code === 'BAD_REQUEST',
+  );
+});
+
+test('a supplier that wins every quote: the fit converges (no Newton overshoot) and prices keep rising', () => {
+  // Separable outcomes (every quote won) made the undamped Newton step overshoot: the fit jumped back
+  // to a steep curve and the suggestion fell from the cap to 16% and back, quote after quote.
+  const model = new WinRateModel(priorForMargin(0.15));
+  let margin = 0.15;
+  const margins: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    model.record({ cost: 100, price: 100 * (1 + margin), won: true });
+    margin = model.suggestPrice(100, { minMargin: 0.03, maxMargin: 0.5 }).margin;
+    margins.push(margin);
+  }
+  for (let i = 1; i < margins.length; i++) assert.ok(margins[i]! >= margins[i - 1]!, margins.join(' '));
+  assert.equal(margins.at(-1), 0.5);
+  // At the optimum the log-posterior's gradient vanishes.
+  const { intercept: a, slope: b } = model.params();
+  const o = model.toJSON().outcomes;
+  let ga = -(a - 1.5);
+  for (const q of o) ga += (q.won ? 1 : 0) - 1 / (1 + Math.exp(-(a + b * (q.price / q.cost - 1))));
+  assert.ok(Math.abs(ga) < 1e-6, `gradient ${ga}`);
 });
