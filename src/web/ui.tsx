@@ -197,6 +197,41 @@ export function Scroll(props: { label: string; class?: string; children: Compone
   );
 }
 
+/**
+ * A data table in a keyboard-scrollable region: `label` names both (a caption for screen readers),
+ * `cols` are the column headings, `row` gives one item's cells.
+ */
+export function Table<T>(props: {
+  label: string;
+  cols: string[];
+  rows: readonly T[];
+  rowKey: (item: T) => string | number;
+  row: (item: T) => ComponentChildren;
+  compact?: boolean;
+}) {
+  return (
+    <Scroll label={props.label}>
+      <table class={props.compact ? 'table compact' : 'table'}>
+        <caption class="sr-only">{props.label}</caption>
+        <thead>
+          <tr>
+            {props.cols.map((c) => (
+              <th scope="col" key={c}>
+                {c}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {props.rows.map((r) => (
+            <tr key={props.rowKey(r)}>{props.row(r)}</tr>
+          ))}
+        </tbody>
+      </table>
+    </Scroll>
+  );
+}
+
 export function Dl(props: { rows: Array<[string, ComponentChildren]> }) {
   return (
     <dl class="dl">

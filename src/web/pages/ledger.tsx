@@ -15,9 +15,9 @@ import {
   LiveIndicator,
   PageHeader,
   Party,
-  Scroll,
   Section,
   Spinner,
+  Table,
 } from '../ui.js';
 
 const PAGE = 50;
@@ -202,49 +202,45 @@ function Entries() {
                   </button>
                 </span>
               </div>
-              <Scroll label={t('ledger.entries')}>
-                <table class="table">
-                  <caption class="sr-only">{t('ledger.entries')}</caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">{t('ledger.seq')}</th>
-                      <th scope="col">{t('ledger.time')}</th>
-                      <th scope="col">{t('ledger.direction')}</th>
-                      <th scope="col">{t('ledger.action')}</th>
-                      <th scope="col">{t('ledger.counterparty')}</th>
-                      <th scope="col">{t('orders.transaction')}</th>
-                      <th scope="col">{t('ledger.hash')}</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {[...d.entries].reverse().map((e) => (
-                      <tr key={e.seq}>
-                        <td class="num">{fmt.number(e.seq)}</td>
-                        <td>{fmt.dateTime(e.recordedAt)}</td>
-                        <td>
-                          <Badge tone={e.direction === 'in' ? 'info' : 'neutral'}>
-                            {t(e.direction === 'in' ? 'dir.in' : 'dir.out')}
-                          </Badge>
-                        </td>
-                        <td>
-                          <code>{e.action}</code>
-                        </td>
-                        <td>
-                          <Party id={e.counterparty} />
-                        </td>
-                        <td>
-                          <a href={pathOf('orders', e.transactionId)}>
-                            <Id value={e.transactionId} keep={8} />
-                          </a>
-                        </td>
-                        <td>
-                          <Id value={e.hash} keep={8} />
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </Scroll>
+              <Table
+                label={t('ledger.entries')}
+                cols={[
+                  t('ledger.seq'),
+                  t('ledger.time'),
+                  t('ledger.direction'),
+                  t('ledger.action'),
+                  t('ledger.counterparty'),
+                  t('orders.transaction'),
+                  t('ledger.hash'),
+                ]}
+                rows={[...d.entries].reverse()}
+                rowKey={(e) => e.seq}
+                row={(e) => (
+                  <>
+                    <td class="num">{fmt.number(e.seq)}</td>
+                    <td>{fmt.dateTime(e.recordedAt)}</td>
+                    <td>
+                      <Badge tone={e.direction === 'in' ? 'info' : 'neutral'}>
+                        {t(e.direction === 'in' ? 'dir.in' : 'dir.out')}
+                      </Badge>
+                    </td>
+                    <td>
+                      <code>{e.action}</code>
+                    </td>
+                    <td>
+                      <Party id={e.counterparty} />
+                    </td>
+                    <td>
+                      <a href={pathOf('orders', e.transactionId)}>
+                        <Id value={e.transactionId} keep={8} />
+                      </a>
+                    </td>
+                    <td>
+                      <Id value={e.hash} keep={8} />
+                    </td>
+                  </>
+                )}
+              />
             </>
           );
         }}

@@ -7,7 +7,7 @@ import { client, useLoad } from '../api.js';
 import { metricBy, sumMetric } from '../beckn.js';
 import { LineChart } from '../charts.js';
 import { useI18n } from '../i18n.js';
-import { Async, Badge, Dl, ErrorBox, Id, PageHeader, Scroll, Section } from '../ui.js';
+import { Async, Badge, Dl, ErrorBox, Id, PageHeader, Section, Table } from '../ui.js';
 
 export function NetworkPage() {
   const { t, fmt, tMaybe } = useI18n();
@@ -124,33 +124,24 @@ export function NetworkPage() {
           empty={t('network.trusted.empty')}
         >
           {(n) => (
-            <Scroll label={t('network.trusted')}>
-              <table class="table">
-                <caption class="sr-only">{t('network.trusted')}</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">{t('profile.name')}</th>
-                    <th scope="col">{t('profile.subscriberId')}</th>
-                    <th scope="col">{t('profile.uri')}</th>
-                    <th scope="col">{t('network.source')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {n.trusted.map((p) => (
-                    <tr key={p.subscriberId}>
-                      <td>{p.name ?? '—'}</td>
-                      <td>
-                        <Id value={p.subscriberId} keep={12} />
-                      </td>
-                      <td>
-                        <code>{p.uri}</code>
-                      </td>
-                      <td>{tMaybe(`source.${p.source}`) ?? p.source}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </Scroll>
+            <Table
+              label={t('network.trusted')}
+              cols={[t('profile.name'), t('profile.subscriberId'), t('profile.uri'), t('network.source')]}
+              rows={n.trusted}
+              rowKey={(p) => p.subscriberId}
+              row={(p) => (
+                <>
+                  <td>{p.name ?? '—'}</td>
+                  <td>
+                    <Id value={p.subscriberId} keep={12} />
+                  </td>
+                  <td>
+                    <code>{p.uri}</code>
+                  </td>
+                  <td>{tMaybe(`source.${p.source}`) ?? p.source}</td>
+                </>
+              )}
+            />
           )}
         </Async>
       </Section>
@@ -162,33 +153,29 @@ export function NetworkPage() {
           empty={t('network.directory.empty')}
         >
           {(n) => (
-            <Scroll label={t('network.directory')}>
-              <table class="table">
-                <caption class="sr-only">{t('network.directory')}</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">{t('profile.name')}</th>
-                    <th scope="col">{t('profile.region')}</th>
-                    <th scope="col">{t('profile.roles')}</th>
-                    <th scope="col">{t('profile.categories')}</th>
-                    <th scope="col">{t('profile.subscriberId')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {n.directory.map((r) => (
-                    <tr key={r.subscriber_id}>
-                      <td>{r.name ?? '—'}</td>
-                      <td>{r.region ?? '—'}</td>
-                      <td>{(r.roles ?? []).map((x) => tMaybe(`role.${x}`) ?? x).join(', ')}</td>
-                      <td>{(r.categories ?? []).map((c) => tMaybe(`cat.${c}`) ?? c).join(', ')}</td>
-                      <td>
-                        <Id value={r.subscriber_id} keep={12} />
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </Scroll>
+            <Table
+              label={t('network.directory')}
+              cols={[
+                t('profile.name'),
+                t('profile.region'),
+                t('profile.roles'),
+                t('profile.categories'),
+                t('profile.subscriberId'),
+              ]}
+              rows={n.directory}
+              rowKey={(r) => r.subscriber_id}
+              row={(r) => (
+                <>
+                  <td>{r.name ?? '—'}</td>
+                  <td>{r.region ?? '—'}</td>
+                  <td>{(r.roles ?? []).map((x) => tMaybe(`role.${x}`) ?? x).join(', ')}</td>
+                  <td>{(r.categories ?? []).map((c) => tMaybe(`cat.${c}`) ?? c).join(', ')}</td>
+                  <td>
+                    <Id value={r.subscriber_id} keep={12} />
+                  </td>
+                </>
+              )}
+            />
           )}
         </Async>
       </Section>

@@ -14,9 +14,9 @@ import {
   ErrorBox,
   LangSelect,
   PageHeader,
-  Scroll,
   Section,
   Spinner,
+  Table,
   Unavailable,
 } from '../ui.js';
 
@@ -76,35 +76,31 @@ export function SettingsPage() {
           empty={t('settings.catalog.empty')}
         >
           {(d) => (
-            <Scroll label={t('settings.catalog')}>
-              <table class="table">
-                <caption class="sr-only">{t('settings.catalog')}</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">{t('settings.item')}</th>
-                    <th scope="col">{t('profile.categories')}</th>
-                    <th scope="col">{t('settings.price')}</th>
-                    <th scope="col">{t('settings.stock')}</th>
-                    <th scope="col">{t('settings.leadTime')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {d.items.map((i) => (
-                    <tr key={i.id}>
-                      <td>
-                        {i.name} <code>{i.id}</code>
-                      </td>
-                      <td>{i.categories.map((c) => tMaybe(`cat.${c}`) ?? c).join(', ')}</td>
-                      <td class="num">{fmt.money(i.price, i.currency)}</td>
-                      <td class="num">{fmt.number(i.stock)}</td>
-                      <td>
-                        <code>{i.leadTime}</code>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </Scroll>
+            <Table
+              label={t('settings.catalog')}
+              cols={[
+                t('settings.item'),
+                t('profile.categories'),
+                t('settings.price'),
+                t('settings.stock'),
+                t('settings.leadTime'),
+              ]}
+              rows={d.items}
+              rowKey={(i) => i.id}
+              row={(i) => (
+                <>
+                  <td>
+                    {i.name} <code>{i.id}</code>
+                  </td>
+                  <td>{i.categories.map((c) => tMaybe(`cat.${c}`) ?? c).join(', ')}</td>
+                  <td class="num">{fmt.money(i.price, i.currency)}</td>
+                  <td class="num">{fmt.number(i.stock)}</td>
+                  <td>
+                    <code>{i.leadTime}</code>
+                  </td>
+                </>
+              )}
+            />
           )}
         </Async>
       </Section>
@@ -151,31 +147,23 @@ function Telemetry(props: { s: SettingsView }) {
       {mappings.length === 0 ? (
         <p class="muted">{t('settings.mappings.empty')}</p>
       ) : (
-        <Scroll label={t('settings.telemetry')}>
-          <table class="table compact">
-            <caption class="sr-only">{t('settings.telemetry')}</caption>
-            <thead>
-              <tr>
-                <th scope="col">{t('settings.source')}</th>
-                <th scope="col">{t('twins.asset')}</th>
-                <th scope="col">{t('twins.property')}</th>
-                <th scope="col">{t('settings.unit')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {mappings.map((m) => (
-                <tr key={`${m.source}-${m.asset}-${m.property}`}>
-                  <td>
-                    <code>{m.source}</code>
-                  </td>
-                  <td>{m.asset}</td>
-                  <td>{m.property}</td>
-                  <td>{m.unit ?? '—'}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </Scroll>
+        <Table
+          label={t('settings.telemetry')}
+          compact
+          cols={[t('settings.source'), t('twins.asset'), t('twins.property'), t('settings.unit')]}
+          rows={mappings}
+          rowKey={(m) => `${m.source}-${m.asset}-${m.property}`}
+          row={(m) => (
+            <>
+              <td>
+                <code>{m.source}</code>
+              </td>
+              <td>{m.asset}</td>
+              <td>{m.property}</td>
+              <td>{m.unit ?? '—'}</td>
+            </>
+          )}
+        />
       )}
     </>
   );
