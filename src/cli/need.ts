@@ -12,6 +12,7 @@ import {
   defaultDecideOptions,
   defaultLlmNeedParserOptions,
   defaultNodeMatchingOptions,
+  defaultPricingOptions,
   type NeedOffersView,
   type NeedSpec,
   type NodeMatchingOptions,
@@ -52,6 +53,11 @@ export const MATCHING_START_HELP = `AI matching (needs → fit → quotes; offer
   --matching.capabilities.deliveryRegions CN,HK   (default: its own country)
   --matching.decide.minScore N        below this fit no quote is sent [${defaultDecideOptions.minScore}]
   --matching.decide.minConfidence N   fields parsed less surely are soft [${defaultDecideOptions.minConfidence}]
+  --matching.pricing.learn true|false price quotes where margin × P(win) peaks, learned from this
+                                      node's won and lost quotes; false: the margin above [${defaultPricingOptions.learn}]
+  --matching.pricing.minMargin N, .maxMargin N   bounds of a learned margin [${defaultPricingOptions.minMargin}, ${defaultPricingOptions.maxMargin}]
+  --matching.pricing.decisionWindowMs N          a quote not confirmed by then counts as lost [7 days]
+  --matching.pricing.shareWinProbability true    tell buyers our P(win) in the quote [${defaultPricingOptions.shareWinProbability}]
 Processes, materials, tolerances, rates and shifts come from the assets of twins.yaml in the data dir.`;
 
 type Scalar = 'number' | 'string' | 'boolean' | 'list';
@@ -72,6 +78,14 @@ const DECIDE_KEYS: Record<string, Scalar> = {
   minConfidence: 'number',
   minScore: 'number',
   assumedQuantity: 'number',
+};
+const PRICING_KEYS: Record<string, Scalar> = {
+  learn: 'boolean',
+  minMargin: 'number',
+  maxMargin: 'number',
+  decisionWindowMs: 'number',
+  keepQuotes: 'number',
+  shareWinProbability: 'boolean',
 };
 const LLM_KEYS: Record<string, Scalar> = {
   baseUrl: 'string',
@@ -137,6 +151,8 @@ export function matchingOptionsOf(args: ParsedArgs, env: NodeJS.ProcessEnv): Nod
       set(o.capabilities as Record<string, unknown>, CAPABILITY_KEYS, key, flag);
     } else if (section === 'decide' && more === undefined) {
       set(o.decide as Record<string, unknown>, DECIDE_KEYS, key, flag);
+    } else if (section === 'pricing' && more === undefined) {
+      set(o.pricing as Record<string, unknown>, PRICING_KEYS, key, flag);
     } else if (section === 'parser' && key === 'llm' && more !== undefined) {
       if (more === 'apiKey')
         throw new UsageError('the model API key is read from $WEFT_LLM_API_KEY, not a flag');
