@@ -198,9 +198,13 @@ export interface OrderProgress {
   /** Good parts done. */
   done: number;
   scrap?: number;
-  /** `name` in English for logs and scripts; `process` (a category id) and `asset` for a translated view. */
+  /**
+   * `name` in English for logs and scripts; for a translated view, `process` (a category id) and
+   * `asset` of a job on a machine, or `kind: 'production'` for the whole order as reported.
+   */
   operations: Array<{
     name: string;
+    kind?: 'job' | 'production';
     process?: string;
     asset?: string;
     done: number;

@@ -244,8 +244,11 @@ export async function registerAasRoutes(app: FastifyInstance, deps: AasRoutesDep
     } catch (err) {
       deps.logger.warn({ err }, 'AAS authorize failed');
       who = false;
-      // A refused signature says why (expired, replayed, unknown key), as the Beckn endpoints do.
-      if (isWeftError(err)) why = `: ${err.code}: ${err.message}`;
+      // A refused signature says why (malformed, expired, unknown key), as the Beckn endpoints do;
+      // nothing else of an internal failure is shown.
+      if (isWeftError(err) && (err.code.startsWith('SIGNATURE_') || err.code === 'UNKNOWN_SENDER')) {
+        why = `: ${err.code}: ${err.message}`;
+      }
     }
     if (who === false) {
       return reply

@@ -357,6 +357,7 @@ export async function orderProgress(deps: TwinsRoutesDeps, tx: string): Promise<
         scrap,
         operations: tracked.jobs.map((j) => ({
           name: `${j.process} on ${j.assetId}`,
+          kind: 'job',
           process: j.process,
           asset: j.assetId,
           done: j.done,
@@ -402,6 +403,7 @@ function fromReports(
       ? [
           {
             name: 'production',
+            kind: 'production',
             done,
             total,
             state: done >= total && total > 0 ? 'done' : done > 0 ? 'running' : 'pending',

@@ -419,6 +419,10 @@ async function cmdLedger(args: ParsedArgs, sub: string | undefined): Promise<num
     const r = verifyBundle(bundle);
     if (r.ok) {
       console.log(`bundle OK: ${r.entries} entries verified with the public keys alone`);
+      // A proof cannot show that a key was retired: the reader compares the chain with what it knows.
+      for (const [subscriber, chain] of Object.entries(r.rotations ?? {})) {
+        console.log(`  relies on key rotations of ${subscriber}: ${[subscriber, ...chain].join(' → ')}`);
+      }
       return 0;
     }
     console.error(

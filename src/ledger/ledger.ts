@@ -425,7 +425,7 @@ export class Ledger {
     const parties = new Set<string>([this.self.subscriberId, ...entries.map((e) => e.counterparty)]);
     const rotations = ((await this.deps.rotationProofs?.()) ?? [])
       .filter((r) => parties.has(r.subscriberId))
-      .sort((a, b) => (a.subscriberId + a.toKeyId < b.subscriberId + b.toKeyId ? -1 : 1));
+      .sort((a, b) => a.subscriberId.localeCompare(b.subscriberId) || a.toKeyId.localeCompare(b.toKeyId));
     for (const r of rotations) keyIds.add(r.fromKeyId).add(r.toKeyId);
     for (const e of entries) {
       try {
@@ -765,6 +765,12 @@ export type BundleReport =
       /** Who signed the bundle: trust it as far as you trust this key. */
       exporter: { subscriberId: string; keyId: string; publicKey: string };
       entries: number;
+      /**
+       * Keys a subscriber moved to after its first (its peer id), by the rotation proofs in the
+       * bundle, in order. A bundle cannot show that a key was retired because it leaked: compare
+       * these with what you know of the subscriber (its current record) before trusting them.
+       */
+      rotations?: Record<string, string[]>;
     }
   | {
       ok: false;
@@ -777,13 +783,13 @@ export type BundleReport =
 /**
  * The keys each subscriber moved to, from rotation proofs that verify: a proof counts when its old key
  * is the subscriber's own (its self-certifying id) or one already linked, so chains of rotations work
- * in any order. Returns why when a proof does not verify.
+ * in any order. Every key in a chain is a peer id (its public key is in its name). Two different
+ * successors of one key are a fork (someone else holds an old key) and fail the bundle. Returns why
+ * when a proof does not hold.
  */
-function linkedByRotations(
-  proofs: readonly RotationProof[],
-  keyFor: (keyId: string) => KeyObject | undefined,
-): Map<string, string[]> | string {
+function linkedByRotations(proofs: readonly RotationProof[]): Map<string, string[]> | string {
   const linked = new Map<string, string[]>();
+  const successor = new Map<string, string>();
   const has = (s: string, k: string) => k === s || (linked.get(s)?.includes(k) ?? false);
   const left = [...proofs];
   for (let progress = true; progress && left.length > 0; ) {
@@ -791,11 +797,19 @@ function linkedByRotations(
     for (let i = 0; i < left.length; i++) {
       const r = left[i]!;
       if (!publicKeyFromPeerId(r.subscriberId) || !has(r.subscriberId, r.fromKeyId)) continue;
-      const key = keyFor(r.fromKeyId) ?? peerKey(r.fromKeyId);
+      const key = peerKey(r.fromKeyId);
       const sig = Buffer.from(r.signature, 'base64');
       if (!key || !safely(() => verifySignature(null, rotationBytes(r.subscriberId, r.toKeyId), key, sig))) {
         return `the rotation of ${r.subscriberId} to ${r.toKeyId} is not signed by ${r.fromKeyId}`;
       }
+      if (!publicKeyFromPeerId(r.toKeyId)) {
+        return `the rotation of ${r.subscriberId} names ${r.toKeyId}, which is not a peer id`;
+      }
+      const before = successor.get(`${r.subscriberId}\n${r.fromKeyId}`);
+      if (before !== undefined && before !== r.toKeyId) {
+        return `the key ${r.fromKeyId} of ${r.subscriberId} was rotated to both ${before} and ${r.toKeyId} (a fork: an old key is in other hands)`;
+      }
+      successor.set(`${r.subscriberId}\n${r.fromKeyId}`, r.toKeyId);
       if (!has(r.subscriberId, r.toKeyId))
         linked.set(r.subscriberId, [...(linked.get(r.subscriberId) ?? []), r.toKeyId]);
       left.splice(i--, 1);
@@ -869,7 +883,7 @@ function check(bundle: unknown): BundleReport {
   }
   const exporterKey = importPublicKey(exporterRaw);
   const keyFor = (keyId: string) => keys.get(keyId);
-  const linked = linkedByRotations(b.rotations ?? [], keyFor);
+  const linked = linkedByRotations(b.rotations ?? []);
   if (typeof linked === 'string') return { ok: false, check: 'key', reason: linked };
   // A self-certifying subscriber id names its first key: any other key must be linked to it by proofs.
   const keysOf = (subscriberId: string): string[] | undefined =>
@@ -927,5 +941,6 @@ function check(bundle: unknown): BundleReport {
       publicKey: b.exporter.publicKey,
     },
     entries: b.entries.length,
+    ...(linked.size > 0 ? { rotations: Object.fromEntries(linked) } : {}),
   };
 }

@@ -9,8 +9,8 @@
  * const r = await backupDataDir('/var/lib/weft', '/backup/weft-2026-11-26');
  * // r.databases: [{ file: 'weft.db', bytes: 1843200 }, …], r.files: 7
  */
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { backupSqliteFile } from '../store/index.js';
 import { WeftError } from '../util/errors.js';
 import { API_URL_FILE, isInitialised } from './data-dir.js';
@@ -37,6 +37,10 @@ export async function backupDataDir(
 ): Promise<BackupReport> {
   if (!isInitialised(source)) {
     throw new WeftError('NOT_INITIALISED', `${source} is not a Weft data directory (no node.key)`);
+  }
+  const inside = relative(realpathSync(source), resolve(realOrSelf(dirname(resolve(target))), basename(target)));
+  if (inside === '' || (!inside.startsWith('..') && !isAbsolute(inside))) {
+    throw new WeftError('CONFIG', `${target} is inside the data dir ${source}; a backup goes elsewhere`);
   }
   if (existsSync(target) && readdirSync(target).length > 0) {
     throw new WeftError('CONFIG', `${target} exists and is not empty; a backup goes into a new directory`);
@@ -76,4 +80,11 @@ async function copyTree(
       }
     }
   }
+}
+
+/** The real path of a directory that may not exist yet (its nearest existing parent, resolved). */
+function realOrSelf(dir: string): string {
+  if (existsSync(dir)) return realpathSync(dir);
+  const parent = dirname(dir);
+  return parent === dir ? dir : join(realOrSelf(parent), basename(dir));
 }

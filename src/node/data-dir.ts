@@ -74,12 +74,7 @@ export function initDataDir(dir: string, profile: Profile, opts: { force?: boole
 export function rotateKey(dir: string): { subscriberId: string; oldKeyId: string; newKeyId: string } {
   const d = loadDataDir(dir);
   const next = generateKeyPair();
-  const proof: RotationProof = {
-    subscriberId: d.subscriberId,
-    fromKeyId: d.keys.keyId,
-    toKeyId: next.keyId,
-    signature: sign(null, rotationBytes(d.subscriberId, next.keyId), d.keys.privateKey).toString('base64'),
-  };
+  const proof = rotationProof(d.subscriberId, d.keys, next);
   // The proof first: a rotation cut short leaves an extra proof, never a key without one.
   writeFileSync(join(dir, ROTATIONS_FILE), `${JSON.stringify([...d.rotations, proof], null, 2)}\n`);
   writeSecret(join(dir, PREVIOUS_KEY_FILE), `${d.keys.seed.toString('base64')}\n`);
@@ -124,20 +119,60 @@ export function loadDataDir(dir: string): DataDir {
     profile: profile as Profile,
     adminToken,
     dbPath: join(dir, DB_FILE),
-    rotations: readRotations(join(dir, ROTATIONS_FILE)),
+    rotations: readRotations(dir, subscriberId, keys, previousKeys),
   };
 }
 
-/** The rotation proofs file; absent before the first rotation. Checked when bundles are verified. */
-function readRotations(path: string): RotationProof[] {
-  if (!existsSync(path)) return [];
-  try {
-    const v = JSON.parse(readFileSync(path, 'utf8')) as unknown;
-    if (!Array.isArray(v)) throw new Error('not a list');
-    return v as RotationProof[];
-  } catch (e) {
-    throw new WeftError('CONFIG', `${path} is not a list of rotation proofs: ${(e as Error).message}`);
+/**
+ * The rotation proofs file; absent before the first rotation. A data dir rotated by an earlier Weft
+ * has `node.key.previous` but no file: the proof of that last rotation is made (and written) from the
+ * previous key; an earlier rotation's proof cannot be made any more.
+ */
+function readRotations(
+  dir: string,
+  subscriberId: string,
+  keys: KeyPair,
+  previousKeys: KeyPair | undefined,
+): RotationProof[] {
+  const path = join(dir, ROTATIONS_FILE);
+  if (!existsSync(path)) {
+    if (!previousKeys) return [];
+    const proofs = [rotationProof(subscriberId, previousKeys, keys)];
+    writeFileSync(path, `${JSON.stringify(proofs, null, 2)}\n`);
+    return proofs;
   }
+  let v: unknown;
+  try {
+    v = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new WeftError('CONFIG', `${path} is not JSON: ${(e as Error).message}`);
+  }
+  const field = (x: unknown, k: string) => typeof (x as Record<string, unknown>)[k] === 'string';
+  if (
+    !Array.isArray(v) ||
+    !v.every(
+      (x) =>
+        typeof x === 'object' &&
+        x !== null &&
+        ['subscriberId', 'fromKeyId', 'toKeyId', 'signature'].every((k) => field(x, k)),
+    )
+  ) {
+    throw new WeftError(
+      'CONFIG',
+      `${path} is not a list of rotation proofs ({subscriberId, fromKeyId, toKeyId, signature})`,
+    );
+  }
+  return v as RotationProof[];
+}
+
+/** The old key's signature over the move to the new key (node-record.ts `rotationBytes`). */
+function rotationProof(subscriberId: string, from: KeyPair, to: KeyPair): RotationProof {
+  return {
+    subscriberId,
+    fromKeyId: from.keyId,
+    toKeyId: to.keyId,
+    signature: sign(null, rotationBytes(subscriberId, to.keyId), from.privateKey).toString('base64'),
+  };
 }
 
 export function saveProfile(dir: string, profile: Profile): void {

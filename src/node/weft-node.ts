@@ -115,6 +115,22 @@ export interface NodeDeps {
   twinsConfig?: TwinsConfig;
 }
 
+/** The store's meta key of the peers' rotation proofs this node has seen, and how many it keeps. */
+const SEEN_ROTATIONS_KEY = 'directory.rotations';
+const MAX_SEEN_ROTATIONS = 10_000;
+
+/** The rotation proof a node record carries, if any. */
+function proofOf(r: NodeRecord): RotationProof | undefined {
+  return r.rotation
+    ? {
+        subscriberId: r.subscriber_id,
+        fromKeyId: r.rotation.from_key_id,
+        toKeyId: r.key_id,
+        signature: r.rotation.signature,
+      }
+    : undefined;
+}
+
 export class WeftNode {
   readonly dataDir: DataDir;
   readonly store: Store;
@@ -204,7 +220,13 @@ export class WeftNode {
       keys,
       subscriberId,
       resolveKey,
-      previousKeyIds: this.dataDir.previousKeys ? [this.dataDir.previousKeys.keyId] : [],
+      // Every key this node signed with before (the whole chain of rotations, not only the last).
+      previousKeyIds: [
+        ...new Set([
+          ...this.dataDir.rotations.map((r) => r.fromKeyId),
+          ...(this.dataDir.previousKeys ? [this.dataDir.previousKeys.keyId] : []),
+        ]),
+      ],
       linkedKeys: () => this.linkedKeys(),
       rotationProofs: () => this.rotationProofs(),
     });
@@ -291,7 +313,10 @@ export class WeftNode {
           self: () => ({ profile: this.dataDir.profile, uri: this.becknUri, indexer: opts.indexer }),
           onNeed: (need) => this.track(this.acceptNeed(need)),
           onDropped: (reason, topic) => this.metrics.gossipDropped.inc({ topic, reason }),
-          onRecord: () => this.metrics.directoryRecords.inc(),
+          onRecord: (r) => {
+            this.metrics.directoryRecords.inc();
+            if (r.rotation) this.track(this.rememberRotation(r));
+          },
           catalogItems: async () =>
             (await this.store.catalog.list()).map((i) => ({
               id: i.id,
@@ -420,21 +445,32 @@ export class WeftNode {
     return out;
   }
 
-  /** This node's own rotations (data dir) and its peers' latest ones (signed records in the directory). */
+  /**
+   * This node's own rotations (data dir) and every rotation of a peer it has seen (kept as records
+   * arrive, since the directory holds only a peer's latest record: a peer that rotated twice needs both
+   * proofs in a bundle).
+   */
   private async rotationProofs(): Promise<RotationProof[]> {
-    const out = [...this.dataDir.rotations];
+    const seen = await this.seenRotations();
     for (const e of await this.store.directory.list(0, 1_000_000)) {
-      const r = JSON.parse(e.record) as NodeRecord;
-      if (r.rotation && r.subscriber_id !== this.subscriberId) {
-        out.push({
-          subscriberId: r.subscriber_id,
-          fromKeyId: r.rotation.from_key_id,
-          toKeyId: r.key_id,
-          signature: r.rotation.signature,
-        });
-      }
+      const p = proofOf(JSON.parse(e.record) as NodeRecord);
+      if (p && !seen.some((x) => x.subscriberId === p.subscriberId && x.toKeyId === p.toKeyId)) seen.push(p);
     }
-    return out;
+    return [...this.dataDir.rotations, ...seen.filter((p) => p.subscriberId !== this.subscriberId)];
+  }
+
+  private async seenRotations(): Promise<RotationProof[]> {
+    const raw = await this.store.meta.get(SEEN_ROTATIONS_KEY);
+    return raw ? (JSON.parse(raw) as RotationProof[]) : [];
+  }
+
+  /** Keeps a peer's rotation proof from a verified record the directory stored. */
+  private async rememberRotation(r: NodeRecord): Promise<void> {
+    const p = proofOf(r);
+    if (!p) return;
+    const seen = await this.seenRotations();
+    if (seen.some((x) => x.subscriberId === p.subscriberId && x.toKeyId === p.toKeyId)) return;
+    await this.store.meta.set(SEEN_ROTATIONS_KEY, JSON.stringify([...seen, p].slice(-MAX_SEEN_ROTATIONS)));
   }
 
   private requireP2p(): P2pNetwork {

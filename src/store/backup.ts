@@ -29,7 +29,10 @@ export async function backupSqliteFile(
     const r = await db.backup(target, {
       progress: (p) => {
         onProgress?.(p);
-        return 1024; // pages per step: the writer gets the lock back between steps
+        // All remaining pages in one step: SQLite restarts a stepped backup whenever another
+        // connection writes between steps, so a node writing telemetry would keep it from ever
+        // finishing. In WAL mode one step holds a read snapshot and does not block the node's writer.
+        return 0x7fffffff;
       },
     });
     return { pages: r.totalPages };

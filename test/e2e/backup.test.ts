@@ -58,8 +58,14 @@ test('a backup taken while the node writes is a data dir whose ledger verifies',
   assert.ok(v.entries <= live, `${v.entries} entries in the copy, ${live} in the live ledger`);
   t.diagnostic(`copied ${v.entries} of ${live} ledger entries while 200 more messages went through`);
 
-  // A backup never writes into a directory that holds something.
+  // A backup never writes into a directory that holds something, nor into the data dir itself.
   await assert.rejects(backupDataDir(supplier.dataDir.dir, target), /exists and is not empty/);
+  await assert.rejects(
+    backupDataDir(supplier.dataDir.dir, join(supplier.dataDir.dir, 'backups', 'today')),
+    /is inside the data dir/,
+  );
+  await assert.rejects(backupDataDir(supplier.dataDir.dir, supplier.dataDir.dir), /is inside the data dir/);
+  assert.equal(existsSync(join(supplier.dataDir.dir, 'backups')), false, 'nothing was written there');
 });
 
 test('weft backup: the command, its errors and its summary', async (t) => {

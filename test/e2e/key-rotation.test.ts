@@ -59,38 +59,51 @@ test('a rotated key is announced, accepted by peers, and the ledgers still verif
   const before = randomUUID();
   await support(a, before);
 
-  await a.close();
-  open.splice(open.indexOf(a), 1);
-  const rotated = rotateKey(join(root, 'a'));
-  assert.equal(rotated.subscriberId, a.subscriberId);
-  assert.equal(rotated.oldKeyId, firstKey);
-  a = await start('a', b.p2p?.addresses() ?? []);
-  assert.equal(a.subscriberId, rotated.subscriberId, 'the subscriber id stays');
-  assert.equal(a.dataDir.keys.keyId, rotated.newKeyId);
-  await until(
-    async () =>
-      (await b.store.directory.get(a.subscriberId))?.keyId === rotated.newKeyId ? true : undefined,
-    10_000,
-  );
-  const after = randomUUID();
-  await support(a, after);
+  // Two rotations, a deal under each key: K0 (the subscriber id), K1, K2.
+  const keys = [firstKey];
+  const deals = [before];
+  for (let round = 1; round <= 2; round++) {
+    await a.close();
+    open.splice(open.indexOf(a), 1);
+    const rotated = rotateKey(join(root, 'a'));
+    assert.equal(rotated.subscriberId, a.subscriberId);
+    assert.equal(rotated.oldKeyId, keys.at(-1));
+    keys.push(rotated.newKeyId);
+    a = await start('a', b.p2p?.addresses() ?? []);
+    assert.equal(a.subscriberId, rotated.subscriberId, 'the subscriber id stays');
+    assert.equal(a.dataDir.keys.keyId, rotated.newKeyId);
+    await until(
+      async () =>
+        (await b.store.directory.get(a.subscriberId))?.keyId === rotated.newKeyId ? true : undefined,
+      10_000,
+    );
+    const tx = randomUUID();
+    await support(a, tx);
+    deals.push(tx);
+  }
 
   const inB = (await b.store.ledger.range(1, 100)).filter((e) => e.direction === 'in');
-  assert.equal(inB.length, 2);
+  assert.equal(inB.length, 3);
+  // Each side's own ledger verifies: A knows every key it had, B every key A announced.
   for (const n of [a, b]) {
     const v = await n.ledger.verify();
     assert.ok(v.ok, `${n.profile.name}: ${JSON.stringify(v)}`);
   }
-  // Bundles of deals from before and after the rotation verify with the bundle alone, from either
-  // side: the rotation proof (signed by the old key) travels in the bundle.
+  // Bundles of deals under each key verify with the bundle alone, from either side: the rotation
+  // proofs (each signed by the key it replaced) travel in the bundle, both of them, although B's
+  // directory holds only A's latest record.
   for (const n of [a, b]) {
-    for (const tx of [before, after]) {
+    for (const [i, tx] of deals.entries()) {
       const bundle = JSON.parse(JSON.stringify(await n.ledger.exportBundle(tx)));
       const r = verifyBundle(bundle);
-      assert.ok(r.ok, `${n.profile.name}, ${tx === before ? 'before' : 'after'}: ${JSON.stringify(r)}`);
+      assert.ok(r.ok, `${n.profile.name}, deal under key ${i}: ${JSON.stringify(r)}`);
+      assert.deepEqual(r.rotations, { [a.subscriberId]: keys.slice(1) });
       assert.deepEqual(
-        bundle.rotations.map((x: { fromKeyId: string; toKeyId: string }) => [x.fromKeyId, x.toKeyId]),
-        [[firstKey, rotated.newKeyId]],
+        bundle.rotations.map((x: { fromKeyId: string; toKeyId: string }) => [x.fromKeyId, x.toKeyId]).sort(),
+        [
+          [keys[0], keys[1]],
+          [keys[1], keys[2]],
+        ].sort(),
       );
     }
   }

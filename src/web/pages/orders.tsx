@@ -280,7 +280,7 @@ function Progress(props: { tx: string }) {
                               process: tMaybe(`cat.${o.process}`) ?? o.process,
                               asset: o.asset,
                             })
-                          : o.name === 'production'
+                          : o.kind === 'production'
                             ? t('orders.op.production')
                             : o.name}
                       </td>

@@ -379,6 +379,7 @@ test('an order follows the part counters; GET /api/orders/:tx/progress shows it 
   assert.deepEqual(p.operations, [
     {
       name: 'cnc-machining on cnc-01',
+      kind: 'job',
       process: 'cnc-machining',
       asset: 'cnc-01',
       done: 3,

@@ -606,6 +606,40 @@ describe('Ledger: bundles', () => {
     assert.match(!forged.ok ? forged.reason : '', /is not signed by/);
   });
 
+  it('links a rotated exporter key by a proof, reports the chain, and refuses a fork', async () => {
+    const { bundle } = await exported();
+    const next = generateKeyPair();
+    const other = generateKeyPair();
+    const proof = (to: KeyPair) => ({
+      subscriberId: us.keyId,
+      fromKeyId: us.keyId,
+      toKeyId: to.keyId,
+      signature: sign(null, rotationBytes(us.keyId, to.keyId), us.privateKey).toString('base64'),
+    });
+    const resign = (b: Bundle, by: KeyPair) => {
+      const { signature: _, ...unsigned } = b;
+      b.signature = sign(
+        null,
+        Buffer.from(`weft-bundle-v1\n${canonicalJson(unsigned)}`),
+        by.privateKey,
+      ).toString('base64');
+    };
+    // Our entries were signed with our first key; the bundle is signed with the key we moved to.
+    bundle.exporter.keyId = next.keyId;
+    bundle.exporter.publicKey = next.publicKeyRaw.toString('base64');
+    bundle.rotations = [proof(next)];
+    resign(bundle, next);
+    const r = verifyBundle(bundle);
+    assert.ok(r.ok, JSON.stringify(r));
+    assert.deepEqual(r.ok && r.rotations, { [us.keyId]: [next.keyId] });
+    // Our first key rotated to two different keys: someone else holds it.
+    bundle.rotations = [proof(next), proof(other)];
+    resign(bundle, next);
+    const forked = verifyBundle(bundle);
+    assert.equal(!forked.ok && forked.check, 'key', JSON.stringify(forked));
+    assert.match(!forked.ok ? forked.reason : '', /a fork/);
+  });
+
   it('names entries out of order or from another transaction', async () => {
     const a = (await exported()).bundle;
     [a.entries[1], a.entries[2]] = [a.entries[2]!, a.entries[1]!];
