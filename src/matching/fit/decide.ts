@@ -8,11 +8,16 @@
  * against the supplier but lowers the score; a field parsed with confidence below `minConfidence` is
  * soft: a mismatch lowers the score instead of declining. Grade, finish, budget and product-compliance
  * marks (RoHS, UL…) are always soft. A need naming no process, category or material gives nothing
- * to quote and is declined. A need naming a material but no process or category is quoted on the
- * first of our processes that works the material and holds the tolerance, never on a service to the
- * buyer's parts (finishing, heat treatment) nor on tool making; with no tolerance either, it is stock
- * or a standard item (bar, tube, screws) and is declined. On a tooling need a quantity in pieces is
- * what the tool will make: one tool is quoted.
+ * to quote and is declined. A need naming a material but no process or category asks for parts to be
+ * made unless its text says stock or a standard item (a quantity in tonnes or metres, 棒材, bar stock,
+ * screws, nuts: see `stockOrMake`; words of making such as 按图加工 or "made to drawing" overrule them),
+ * and stock is declined. Parts to be made are quoted on the first of our processes that works the
+ * material and holds the tolerance (the first that works it when no tolerance is given, which then
+ * lowers the score), never on a service to the buyer's parts (finishing, heat treatment), on tool
+ * making, nor on a process that does not make the part the text names (a lathe for a housing: see
+ * `partKinds`); when none is left, the process check fails and says why. On a tooling need a number
+ * that counts moulds, dies or tools (开3个注塑模具, 2 injection moulds) is the number of tools; any other
+ * quantity is what the tool will make: one tool is quoted.
  *
  * Score (0..1) = Σ w_c·v_c / Σ w_c over the checks c, with v = 0.6 + 0.4·confidence for a pass,
  * 0.5 for a field not stated, 0.15 for a soft failure and 0 for a hard one (the capacity check scales
@@ -30,6 +35,7 @@ import type { ProcessCapability, SupplierCapabilities } from './capabilities.js'
 import type { CapacityView } from './capacity.js';
 import { type Catalogue, catalogueQuery } from './catalogue.js';
 import { dayNumber, dayOf, isoDay } from './days.js';
+import { countsTools, partKinds, stockOrMake } from './need-words.js';
 import { defaultShippingDays, deliversTo, nearness, type ShippingDays } from './regions.js';
 import {
   type CycleTimeModel,
@@ -43,7 +49,6 @@ import {
   normaliseProcess,
   processServes,
   SERVICE_CATEGORIES,
-  TOOL_UNITS,
   TOOLING_CATEGORY,
 } from './vocabulary.js';
 
@@ -306,33 +311,54 @@ export function decide(
   // a process named with low confidence that we do not run is not replaced by a guess from the material).
   if (!proc && family !== undefined && !reasons.some((r) => r.code === 'process')) {
     const asked = f.tolerance?.value.mm;
-    if (asked === undefined) {
-      // Without a process, only a tolerance says the buyer wants parts made to a drawing; a material
-      // and an amount alone (two tonnes of 304 bar, M8 nuts) is stock or a standard item.
+    // Only a positive sign declines as stock (two tonnes of 304 bar, M8 nuts): 需要500个铝合金外壳 says
+    // no process and no tolerance, and is still parts to be made.
+    const basis = stockOrMake(spec.text, f.quantity?.value.unit);
+    if (basis.asks === 'stock') {
       declined = true;
       reasons.push({
         code: 'basis',
         ok: false,
         hard: true,
-        text: 'the need names no process and no tolerance: stock or a standard item, nothing of ours to make',
+        text: `the need names no process and reads as stock or a standard item (${basis.because}): nothing of ours to make`,
       });
     } else {
-      // A service on the buyer's parts, or a tool, is never a guess for parts to be made; of the rest,
-      // the first that holds the tolerance.
-      const making = caps.processes.filter(
-        (p) =>
-          p.materials.includes(family) &&
-          !SERVICE_CATEGORIES.has(p.category) &&
-          p.category !== TOOLING_CATEGORY,
+      // A service on the buyer's parts, or a tool, is never a guess for parts to be made, nor a process
+      // that does not make the part named (a lathe for a housing); of the rest, the first that holds the
+      // tolerance.
+      const works = caps.processes.filter((p) => p.materials.includes(family));
+      const makers = works.filter(
+        (p) => !SERVICE_CATEGORIES.has(p.category) && p.category !== TOOLING_CATEGORY,
       );
-      proc = making.find((p) => p.toleranceMm === undefined || p.toleranceMm <= asked + 1e-9) ?? making[0];
-      note(
-        'process',
-        true,
-        false,
-        MISSING,
-        proc ? `process not stated; quoting as ${proc.id}` : 'process not stated',
-      );
+      const parts = partKinds(spec.text);
+      const making =
+        parts.length === 0 ? makers : makers.filter((p) => parts.some((k) => k.processes.has(p.id)));
+      proc =
+        asked === undefined
+          ? making[0]
+          : (making.find((p) => p.toleranceMm === undefined || p.toleranceMm <= asked + 1e-9) ?? making[0]);
+      if (proc) {
+        const why = basis.because !== undefined ? `parts to make: "${basis.because}"` : 'parts to make';
+        note(
+          'process',
+          true,
+          false,
+          MISSING,
+          `process not stated (${why}); quoting as ${proc.id}${asked === undefined ? ', tolerance to be confirmed' : ''}`,
+        );
+      } else {
+        note(
+          'process',
+          false,
+          true,
+          0,
+          works.length === 0
+            ? `process not stated, and none of our processes works ${family}`
+            : makers.length === 0
+              ? `process not stated, and what we run on ${family} (${works.map((p) => p.id).join(', ')}) treats the buyer's parts or makes tools: nothing of ours makes the parts`
+              : `process not stated, and a ${parts.map((k) => k.word).join(' or ')} is not made on what we run on ${family} (${makers.map((p) => p.id).join(', ')})`,
+        );
+      }
     }
   }
   if (f.material && family !== undefined) {
@@ -446,7 +472,12 @@ export function decide(
   if (f.quantity) {
     const { value, unit } = f.quantity.value;
     const u = unit.trim().toLowerCase();
-    if (proc?.category === TOOLING_CATEGORY && !TOOL_UNITS.has(u)) {
+    const tooling = proc?.category === TOOLING_CATEGORY;
+    if (tooling && countsTools(spec.text, f.quantity.source, unit)) {
+      // 开3个注塑模具, 3 sets of progressive dies: the number of tools.
+      qty = value;
+      qtyNote = `${fmt(value)} tool${value === 1 ? '' : 's'}`;
+    } else if (tooling) {
       // 开模做外壳，首单1万个: one mould for the 10,000 parts it will make.
       qty = 1;
       qtyNote = `one tool for ${fmt(value)} ${unit}`;

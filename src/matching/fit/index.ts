@@ -15,5 +15,6 @@ export * from './capacity.js';
 export * from './catalogue.js';
 export * from './days.js';
 export * from './decide.js';
+export * from './need-words.js';
 export * from './regions.js';
 export * from './vocabulary.js';

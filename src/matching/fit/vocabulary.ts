@@ -178,21 +178,11 @@ export const FINISHING_CATEGORY = 'surface-treatment';
  */
 export const SERVICE_CATEGORIES: ReadonlySet<string> = new Set([FINISHING_CATEGORY, 'heat-treatment']);
 
-/** Tool making (moulds, dies): the order counts tools; a quantity in pieces is what the tool will make. */
+/**
+ * Tool making (moulds, dies): the order counts tools; a quantity that does not count them is what the
+ * tool will make (see `countsTools`).
+ */
 export const TOOLING_CATEGORY = 'tooling';
-
-/** Units that count tools on a tooling need (一套 / 一副 模具, a set of dies). */
-export const TOOL_UNITS: ReadonlySet<string> = new Set([
-  'sets',
-  'set',
-  'tools',
-  'tool',
-  'moulds',
-  'molds',
-  'dies',
-  '套',
-  '副',
-]);
 
 /**
  * The cost and time model of a process, per part: minutes at a reference tolerance (tighter asks take

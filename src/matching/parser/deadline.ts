@@ -11,7 +11,8 @@
  * Relative (the spec keeps the days too): `30天内`, `交期45天`, `两周内`, `15个工作日` (Monday–Friday),
  * `两个月内` (calendar months), `半个月`, `within 6 weeks`, `lead time 3 weeks`, `in 10 days`.
  * Durations after payment or warranty words (账期30天, net 30 days, warranty 12 months) and periods followed
- * by an amount (一个月大概100吨, a rate) are not deadlines.
+ * by an amount (一个月大概100吨, a rate) are not deadlines, unless said as one: after within, in, by, lead
+ * time or 交期, or ending in 内 (within 4 weeks 2000 pcs, 30天内500件).
  */
 
 import type { NeedFields } from '../spec.js';
@@ -400,6 +401,11 @@ const RATE_AFTER_RE = new RegExp(
   `^\\s*(?:(?:大概|大约|约|差不多|要|需要|用|about|approx\\.?|around|~)?\\s*${NUMBER_SOURCE}\\s?(?:${QUANTITY_UNIT_SOURCE})(?![a-z])|(?:的)?(?:用量|需求量?|产量|采购量|出货量))`,
   'i',
 );
+// "within 4 weeks 2000 pcs", "30天内500件", "交期45天 500件": a duration said as a deadline is not a rate,
+// whatever follows it.
+const DEADLINE_BEFORE_RE =
+  /(?:\b(?:within|in|inside|by|under|lead\s*time(?:\s+of)?|delivery(?:\s+in)?)|交期|交货期|货期)\s*[:：]?\s*$/i;
+const DEADLINE_AFTER_RE = /^\s*(?:之内|以内|内)/;
 
 const RELATIVE: readonly Rule[] = [
   // 一个半月, 两个半月
@@ -476,7 +482,9 @@ export function extractDeadline(ctx: ParseContext, warnings: string[]): Pick<Nee
           relativeRules &&
           (PAYMENT_BEFORE_RE.test(before(ctx, start, 16)) ||
             PAYMENT_AFTER_RE.test(after(ctx, end, 12)) ||
-            RATE_AFTER_RE.test(after(ctx, end, 16)))
+            (RATE_AFTER_RE.test(after(ctx, end, 16)) &&
+              !DEADLINE_BEFORE_RE.test(before(ctx, start, 16)) &&
+              !DEADLINE_AFTER_RE.test(after(ctx, end, 4))))
         ) {
           consume(ctx, start, end);
           continue;

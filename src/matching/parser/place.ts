@@ -55,16 +55,24 @@ export function extractPlace(
   if (found.length > 0) {
     const first = found[0]!;
     let confidence = first.confidence;
-    const regions = new Set(found.map((f) => f.match.place.region));
+    const regions = new Set(found.map((f) => f.match.place?.region ?? `?${f.match.text}`));
     if (regions.size > 1) {
       confidence = 0.3;
       warnings.push(
         `several delivery places named (${found.map((f) => f.match.text).join(', ')}); using ${first.match.text}`,
       );
     }
+    const region = first.match.place?.region;
+    if (region === undefined) {
+      // 奥克兰 alone: Auckland or Oakland; kept by name, like a place the gazetteer does not know.
+      confidence = Math.min(confidence, 0.5);
+      warnings.push(
+        `${first.match.text} may be ${first.match.candidates.map((c) => `${c.en[0] ?? c.zh[0]} (${c.region})`).join(' or ')}; region not set`,
+      );
+    }
     return {
       deliveryPlace: {
-        value: { name: first.match.text.slice(0, 100), region: first.match.place.region },
+        value: { name: first.match.text.slice(0, 100), ...(region !== undefined ? { region } : {}) },
         confidence,
         source: sourceOf(ctx, first.match.start, first.match.end),
       },

@@ -3,7 +3,9 @@
  * (ISO 3166-1 alpha-2 for city states): 东莞 → CN-GD, 苏州 → CN-JS, Hamburg → DE-HH, Stuttgart → DE-BW.
  *
  * It is enough to read "交货到东莞" or "delivery Hamburg"; it is not a geocoder. Districts and towns a
- * buyer adds after the city (东莞长安镇, 宁波北仑) are left to the text.
+ * buyer adds after the city (东莞长安镇, 宁波北仑) are left to the text. A name two places share (奥克兰 is
+ * both Auckland and Oakland) is resolved by the other words of the text (新西兰, 美国, California…), and
+ * otherwise left ambiguous: the match names its candidates and no place.
  */
 import { foldLatin } from './normalize.js';
 
@@ -14,9 +16,19 @@ export interface Place {
   zh: readonly string[];
   /** English (and local Latin) names, the first one canonical. */
   en: readonly string[];
+  /**
+   * Words (Simplified Chinese, or lower-case Latin matched as whole words) that pick this place when
+   * one of its names is shared with another place.
+   */
+  context?: readonly string[];
 }
 
-const p = (region: string, zh: string[], en: string[]): Place => ({ region, zh, en });
+const p = (region: string, zh: string[], en: string[], context?: string[]): Place => ({
+  region,
+  zh,
+  en,
+  ...(context ? { context } : {}),
+});
 
 export const PLACES: readonly Place[] = [
   // China: the Pearl River Delta, the Yangtze River Delta and the other manufacturing regions.
@@ -246,7 +258,26 @@ export const PLACES: readonly Place[] = [
   p('AU-WA', ['珀斯'], ['Perth']),
   p('AU-QLD', ['布里斯班'], ['Brisbane']),
   p('AU-SA', ['阿德莱德'], ['Adelaide']),
-  p('NZ-AUK', ['奥克兰'], ['Auckland']),
+  // 奥克兰 is both Auckland and Oakland: the rest of the text decides, or nothing does.
+  p('NZ-AUK', ['奥克兰'], ['Auckland'], ['新西兰', '纽西兰', 'new zealand', 'nz']),
+  p(
+    'US-CA',
+    ['奥克兰'],
+    ['Oakland'],
+    [
+      '美国',
+      '加州',
+      '加利福尼亚',
+      '旧金山',
+      '湾区',
+      'california',
+      'usa',
+      'u.s.',
+      'united states',
+      'san francisco',
+      'bay area',
+    ],
+  ),
 ];
 
 /** A place named in a text. */
@@ -255,14 +286,17 @@ export interface PlaceMatch {
   end: number;
   /** The name as written. */
   text: string;
-  place: Place;
+  /** The place named; absent when the name is shared by several places and the text does not say which. */
+  place?: Place;
+  /** Every place with this name (one, unless the name is shared). */
+  candidates: readonly Place[];
 }
 
 interface PlaceName {
   /** Simplified Chinese, or folded Latin (no diacritics, lower case). */
   key: string;
   latin: boolean;
-  place: Place;
+  places: Place[];
 }
 
 /**
@@ -275,13 +309,19 @@ export class Gazetteer {
   private readonly names: PlaceName[];
 
   constructor(places: readonly Place[] = PLACES) {
-    const names: PlaceName[] = [];
+    const byKey = new Map<string, PlaceName>();
+    const add = (key: string, latin: boolean, place: Place) => {
+      const id = `${latin ? 'l' : 'z'}:${key}`;
+      const known = byKey.get(id);
+      if (!known) byKey.set(id, { key, latin, places: [place] });
+      else if (!known.places.includes(place)) known.places.push(place);
+    };
     for (const place of places) {
-      for (const zh of place.zh) names.push({ key: zh, latin: false, place });
+      for (const zh of place.zh) add(zh, false, place);
       // Two-letter abbreviations (HK, LA) are too ambiguous for free text.
-      for (const en of place.en) if (en.length > 2) names.push({ key: foldLatin(en), latin: true, place });
+      for (const en of place.en) if (en.length > 2) add(foldLatin(en), true, place);
     }
-    this.names = names.sort((a, b) => b.key.length - a.key.length);
+    this.names = [...byKey.values()].sort((a, b) => b.key.length - a.key.length);
   }
 
   /** The places named in the text (normalised: Simplified), left to right, longest name first at a position. */
@@ -300,11 +340,32 @@ export class Gazetteer {
         if (n.latin && !wordAt(hay, i, end)) continue;
         if (taken.some(([s, e]) => i < e && s < end)) continue;
         taken.push([i, end]);
-        out.push({ start: i, end, text: text.slice(i, end), place: n.place });
+        const place = n.places.length === 1 ? n.places[0] : pickByContext(n.places, text, folded);
+        out.push({
+          start: i,
+          end,
+          text: text.slice(i, end),
+          candidates: n.places,
+          ...(place ? { place } : {}),
+        });
       }
     }
     return out.sort((a, b) => a.start - b.start);
   }
+}
+
+/** Of the places sharing a name, the one whose context words the text holds, when exactly one does. */
+function pickByContext(places: readonly Place[], text: string, folded: string): Place | undefined {
+  const said = places.filter((pl) =>
+    (pl.context ?? []).some((w) => {
+      if (/[\u4e00-\u9fff]/.test(w)) return text.includes(w);
+      for (let i = folded.indexOf(w); i >= 0; i = folded.indexOf(w, i + 1)) {
+        if (wordAt(folded, i, i + w.length)) return true;
+      }
+      return false;
+    }),
+  );
+  return said.length === 1 ? said[0] : undefined;
 }
 
 /** Folds diacritics and case without changing the length (a character whose folding is longer is kept). */

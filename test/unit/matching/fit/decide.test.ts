@@ -194,14 +194,32 @@ test('fields the need does not state are not held against the supplier but lower
   assert.equal(inferred.quote?.process, 'cnc-machining', 'process inferred from the material');
 });
 
-test('no process named: a tolerance means parts to make; without one it is stock or a standard item', () => {
-  // 两吨304不锈钢棒材 / 10k M8 zinc-plated nuts: a material and an amount, nothing to make.
-  const stock = run({ material: f({ family: 'stainless-steel' }), quantity: f({ value: 2000, unit: 'kg' }) });
+test('no process named: stock or a standard item only on a positive sign; otherwise parts to make', () => {
+  // 两吨304不锈钢棒材: a quantity in kg, nothing to make.
+  const stock = run(
+    { material: f({ family: 'stainless-steel' }), quantity: f({ value: 2000, unit: 'kg' }) },
+    '两吨304不锈钢',
+  );
   assert.equal(stock.respond, false);
   assert.deepEqual(failed(stock), ['basis']);
-  assert.match(stock.reasons.find((r) => r.code === 'basis')?.text ?? '', /no tolerance/);
-  const nuts = run({ material: f({ family: 'brass' }), quantity: f({ value: 10_000, unit: 'pcs' }) });
+  assert.match(stock.reasons.find((r) => r.code === 'basis')?.text ?? '', /stock.*in kg/);
+  // 10k M8 brass nuts: a standard fastener.
+  const nuts = run(
+    { material: f({ family: 'brass' }), quantity: f({ value: 10_000, unit: 'pcs' }) },
+    '10k M8 brass nuts',
+  );
   assert.equal(nuts.respond, false);
+  assert.match(nuts.reasons.find((r) => r.code === 'basis')?.text ?? '', /nuts/);
+  // 需要500个黄铜外壳: no process, no tolerance, no sign of stock: parts, quoted on the mill.
+  const fields = { material: f({ family: 'brass' }), quantity: f({ value: 500, unit: 'pcs' }) };
+  const housings = run(fields, '需要500个黄铜外壳');
+  assert.equal(housings.respond, true, JSON.stringify(housings.reasons));
+  assert.equal(housings.quote?.process, 'cnc-machining');
+  // The missing tolerance lowers the score against the same need with one.
+  const toleranced = run({ ...fields, tolerance: f({ mm: 0.05 }) }, '需要500个黄铜外壳');
+  assert.ok(housings.score < toleranced.score, `${housings.score} < ${toleranced.score}`);
+  // Words of making overrule a stock word: 按图加工 M8 brass bolts are made.
+  assert.equal(run(fields, '按图加工黄铜非标螺栓500个').respond, true);
 });
 
 test('no process named: never read as a service on the buyer parts or as a tool; the process that holds the tolerance', () => {
@@ -296,9 +314,17 @@ test('no process named: never read as a service on the buyer parts or as a tool;
     { now: NOW },
   );
   assert.equal(d.respond, false, 'an anodizer does not answer a need for aluminium parts');
+  // The decline says why: a failing hard reason, not "process not stated" marked ok.
+  const why = d.reasons.filter((r) => !r.ok && r.hard);
+  assert.deepEqual(
+    why.map((r) => r.code),
+    ['process'],
+  );
+  assert.match(why[0]!.text, /anodizing.*nothing of ours makes the parts/);
+  assert.ok(!d.reasons.some((r) => r.ok && r.code === 'process'), JSON.stringify(d.reasons));
 });
 
-test('a tooling need counts tools: a quantity in pieces is what the tool will make', () => {
+test('a tooling need: a number counting moulds or dies is the tool count; one counting parts is one tool', () => {
   const toolroom: AssetDefinition = {
     id: 't',
     kind: 'machine',
@@ -312,20 +338,33 @@ test('a tooling need counts tools: a quantity in pieces is what the tool will ma
     cycle: { tooling: { minutesPerPart: 18_000, setupHours: 8 } },
   });
   const toolCapacity = new ShiftCapacityView({ assets: [toolroom] });
-  const ask = (quantity: { value: number; unit: string }) =>
+  const ask = (quantity: { value: number; unit: string }, text: string, source: string) =>
     decide(
-      need({ process: f('tooling'), material: f({ family: 'pp' }), quantity: f(quantity) }),
+      need(
+        { process: f('tooling'), material: f({ family: 'pp' }), quantity: { ...f(quantity), source } },
+        text,
+      ),
       toolmaker,
       toolCapacity,
       undefined,
       { now: NOW },
     );
   // 开模做外壳，首单1万个: one mould (300 h), not ten thousand.
-  const mould = ask({ value: 10_000, unit: 'pcs' });
+  const mould = ask({ value: 10_000, unit: 'pcs' }, '开模做PP外壳，首单1万个', '1万个');
   assert.equal(mould.respond, true, JSON.stringify(mould.reasons));
   assert.equal(mould.quote?.quantity, 1);
-  // Three sets of dies are three tools.
-  assert.equal(ask({ value: 3, unit: 'sets' }).quote?.quantity, 3);
+  // 首批5000套 counts boxes, not moulds.
+  assert.equal(ask({ value: 5000, unit: 'sets' }, '开模做PP收纳盒，首批5000套', '5000套').quote?.quantity, 1);
+  // Three sets of dies, three moulds: the number counts tools.
+  assert.equal(
+    ask({ value: 3, unit: 'sets' }, 'Require 3 sets of stamping dies', '3 sets').quote?.quantity,
+    3,
+  );
+  assert.equal(ask({ value: 3, unit: 'pcs' }, '需要开3个注塑模具', '3个').quote?.quantity, 3);
+  assert.equal(ask({ value: 2, unit: 'pcs' }, 'We need 2 injection moulds', '2').quote?.quantity, 2);
+  assert.equal(ask({ value: 2, unit: 'pcs' }, '模具数量：2', '2').quote?.quantity, 2);
+  // A unit that counts tools needs no words around it (an LLM parser may say so).
+  assert.equal(ask({ value: 2, unit: 'moulds' }, 'two moulds', 'two').quote?.quantity, 2);
 });
 
 test('a need that names no process, category or material is declined: nothing to quote', () => {

@@ -198,6 +198,35 @@ test('dates: a period with an amount is a rate, day-first dates, "by the 3rd", �
   });
 });
 
+test('a duration said as a deadline is not a rate, even with an amount after it', async () => {
+  // 2 March 2026: four weeks on is 30 March.
+  const now = new Date('2026-03-02T08:00:00Z');
+  const within = await values('CNC machined 6061 brackets, within 4 weeks 2000 pcs, ±0.05', now);
+  assert.deepEqual(within['deadline'], { date: '2026-03-30', days: 28 });
+  assert.deepEqual(within['quantity'], { value: 2000, unit: 'pcs' });
+  assert.deepEqual((await values('in 3 weeks 500 pcs of 6061 brackets', now))['deadline'], {
+    date: '2026-03-23',
+    days: 21,
+  });
+  assert.deepEqual((await values('30天内500件铝合金外壳', now))['deadline'], {
+    date: '2026-04-01',
+    days: 30,
+  });
+  assert.deepEqual((await values('一个月之内100件CNC铝件', now))['deadline'], {
+    date: '2026-04-02',
+    days: 31,
+  });
+  assert.deepEqual((await values('交期45天 500件CNC加工件', now))['deadline'], {
+    date: '2026-04-16',
+    days: 45,
+  });
+  // A period followed by an amount, said as neither, is still a rate.
+  const rate = await values('一个月大概100吨', now);
+  assert.equal(rate['deadline'], undefined);
+  assert.deepEqual(rate['quantity'], { value: 100_000, unit: 'kg' });
+  assert.equal((await values('a month about 5k pcs of M8 nuts', now))['deadline'], undefined);
+});
+
 test('terms: services named by outsourcing words, parts that need a treatment, what the buyer is or brings', async () => {
   const now = HOLDOUT3_MONDAY;
   const a = await values('委外做阳极氧化，铝件3000个', now);
@@ -236,6 +265,33 @@ test('places: more cities, "ship <city>" and a capitalised "Ship to" for unknown
   });
   assert.deepEqual((await values('200 brackets. Ship to Springfield.', now))['deliveryPlace'], {
     name: 'Springfield',
+  });
+});
+
+test('places: 奥克兰 is Auckland or Oakland; the text decides, or no region is set', async () => {
+  const now = HOLDOUT3_MONDAY;
+  const alone = await parser.parse('需要500件CNC铝件，交货到奥克兰', { now });
+  assert.deepEqual(alone.fields.deliveryPlace?.value, { name: '奥克兰' });
+  assert.ok((alone.fields.deliveryPlace?.confidence ?? 1) <= 0.5);
+  assert.ok(
+    alone.warnings.some((w) => /Auckland.*Oakland/.test(w)),
+    alone.warnings.join('; '),
+  );
+  assert.deepEqual((await values('需要500件CNC铝件，交货到新西兰奥克兰', now))['deliveryPlace'], {
+    name: '奥克兰',
+    region: 'NZ-AUK',
+  });
+  assert.deepEqual((await values('需要500件CNC铝件，交货到美国加州奥克兰', now))['deliveryPlace'], {
+    name: '奥克兰',
+    region: 'US-CA',
+  });
+  assert.deepEqual((await values('500 CNC parts, ship to Oakland', now))['deliveryPlace'], {
+    name: 'Oakland',
+    region: 'US-CA',
+  });
+  assert.deepEqual((await values('500 CNC parts, ship to Auckland', now))['deliveryPlace'], {
+    name: 'Auckland',
+    region: 'NZ-AUK',
   });
 });
 

@@ -137,7 +137,7 @@ test('glossary expands a word to its zh and en aliases', () => {
 test('gazetteer finds Chinese and Latin city names with region codes', () => {
   const places = new Gazetteer().find('交货到东莞, ship to Querétaro or Gyor, Hamburg; 苏州昆山');
   assert.deepEqual(
-    places.map((p) => [p.text, p.place.region]),
+    places.map((p) => [p.text, p.place?.region]),
     [
       ['东莞', 'CN-GD'],
       ['Querétaro', 'MX-QUE'],
@@ -148,4 +148,19 @@ test('gazetteer finds Chinese and Latin city names with region codes', () => {
     ],
   );
   assert.deepEqual(new Gazetteer().find('Hamburger and Stuttgarter'), [], 'whole words only');
+});
+
+test('gazetteer: a name two places share is picked by the other words of the text, or left open', () => {
+  const g = new Gazetteer();
+  const [alone] = g.find('交货到奥克兰');
+  assert.equal(alone?.place, undefined);
+  assert.deepEqual(alone?.candidates.map((c) => c.region).sort(), ['NZ-AUK', 'US-CA']);
+  assert.equal(g.find('新西兰奥克兰')[0]?.place?.region, 'NZ-AUK');
+  assert.equal(g.find('美国加州奥克兰')[0]?.place?.region, 'US-CA');
+  assert.equal(g.find('奥克兰, California')[0]?.place?.region, 'US-CA');
+  assert.equal(g.find('奥克兰 (NZ)')[0]?.place?.region, 'NZ-AUK');
+  assert.equal(g.find('奥克兰，新西兰或美国')[0]?.place, undefined, 'both named: still open');
+  assert.equal(g.find('contact us, 奥克兰')[0]?.place, undefined, '"us" is not the USA');
+  assert.equal(g.find('Oakland')[0]?.place?.region, 'US-CA');
+  assert.equal(g.find('Auckland')[0]?.place?.region, 'NZ-AUK');
 });
