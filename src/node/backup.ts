@@ -38,7 +38,10 @@ export async function backupDataDir(
   if (!isInitialised(source)) {
     throw new WeftError('NOT_INITIALISED', `${source} is not a Weft data directory (no node.key)`);
   }
-  const inside = relative(realpathSync(source), resolve(realOrSelf(dirname(resolve(target))), basename(target)));
+  const inside = relative(
+    realpathSync(source),
+    resolve(realOrSelf(dirname(resolve(target))), basename(target)),
+  );
   if (inside === '' || (!inside.startsWith('..') && !isAbsolute(inside))) {
     throw new WeftError('CONFIG', `${target} is inside the data dir ${source}; a backup goes elsewhere`);
   }
