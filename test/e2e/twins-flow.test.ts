@@ -219,7 +219,15 @@ test('simulator → built-in broker → twins → capacity → a confirmed order
   assert.equal(supplierView.role, 'supplier');
   assert.equal(supplierView.state, 'Produced');
   assert.deepEqual(supplierView.operations, [
-    { name: `${PROCESS} on cnc-01`, done: 12, total: 12, state: 'done' },
+    {
+      name: `${PROCESS} on cnc-01`,
+      kind: 'job',
+      process: PROCESS,
+      asset: 'cnc-01',
+      done: 12,
+      total: 12,
+      state: 'done',
+    },
   ]);
 
   // ---- Access: only the buyer, only its order, only under a live grant.
