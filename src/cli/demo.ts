@@ -86,8 +86,11 @@ const SUPPLIERS: Supplier[] = [
   supplier('pcba', 'pcb-assembly', 'Shenzhen PCBA Electronics', 'std:0755', ['ISO9001', 'ISO13485']),
 ];
 
-/** The need of the story: no process named, so every supplier that works aluminium may answer. */
-const NEED = '需要100件6061铝合金外壳,公差±0.1mm,需ISO9001,30天内交货到东莞';
+/**
+ * The need of the story: no process named, so every supplier that makes aluminium housings may answer
+ * (no grade named: a wrought grade such as 6061 would rightly rule the die caster out).
+ */
+const NEED = '需要100件铝合金外壳,公差±0.1mm,需ISO9001,30天内交货到东莞';
 
 /** A dispatch area whose scanner reports shipments (`<order>:picked-up`, `…:delivered`). */
 const DISPATCH: AssetDefinition = {

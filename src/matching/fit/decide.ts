@@ -14,10 +14,14 @@
  * and stock is declined. Parts to be made are quoted on the first of our processes that works the
  * material and holds the tolerance (the first that works it when no tolerance is given, which then
  * lowers the score), never on a service to the buyer's parts (finishing, heat treatment), on tool
- * making, nor on a process that does not make the part the text names (a lathe for a housing: see
- * `partKinds`); when none is left, the process check fails and says why. On a tooling need a number
- * that counts moulds, dies or tools (开3个注塑模具, 2 injection moulds) is the number of tools; any other
- * quantity is what the tool will make: one tool is quoted.
+ * making, on a process that does not make the part the text names (a lathe for a housing or a valve
+ * block, a laser cutter for a flange: see `partKinds`), on casting for a wrought grade (6061) nor on
+ * forming for a hardened temper (6061-T6: see `wroughtOnly`, `notFormed`); when none is left, the
+ * process check fails and says why. On a tooling need a number that counts moulds, dies or tools
+ * (开3个注塑模具, 2 injection moulds) is the number of tools; any other quantity is what the tool will
+ * make: one tool is quoted by a toolmaker, and a supplier without a toolroom that runs the process the
+ * tool serves (注塑模 or a plastic part: injection moulding; see `toolMakes`) answers for those parts,
+ * the tool from a partner. A heat treater's `heat-treatment` serves each kind asked (carburizing).
  *
  * Score (0..1) = Σ w_c·v_c / Σ w_c over the checks c, with v = 0.6 + 0.4·confidence for a pass,
  * 0.5 for a field not stated, 0.15 for a soft failure and 0 for a hard one (the capacity check scales
@@ -35,7 +39,16 @@ import type { ProcessCapability, SupplierCapabilities } from './capabilities.js'
 import type { CapacityView } from './capacity.js';
 import { type Catalogue, catalogueQuery } from './catalogue.js';
 import { dayNumber, dayOf, isoDay } from './days.js';
-import { countsTools, partKinds, stockOrMake } from './need-words.js';
+import {
+  casts,
+  countsTools,
+  forms,
+  notFormed,
+  partKinds,
+  stockOrMake,
+  toolMakes,
+  wroughtOnly,
+} from './need-words.js';
 import { defaultShippingDays, deliversTo, nearness, type ShippingDays } from './regions.js';
 import {
   type CycleTimeModel,
@@ -275,7 +288,30 @@ export function decide(
     : undefined;
   const byCategory = needCats.length > 0 ? processForCategories(caps, needCats, family) : undefined;
   let proc: ProcessCapability | undefined;
-  if (f.process && usable(f.process)) {
+  // 开模做ABS+PC外壳，首单1万个: a tooling need whose quantity counts parts also orders those parts, so
+  // a moulder (or press shop) without a toolroom answers for them, the tool from a partner.
+  const toolOnly = needProcess === TOOLING_CATEGORY && needCats.every((c) => c === TOOLING_CATEGORY);
+  const partsOfTool =
+    toolOnly && !byProcess && f.quantity && !countsTools(spec.text, f.quantity.source, f.quantity.value.unit)
+      ? toolMakes(spec.text, family)
+      : undefined;
+  const byParts =
+    partsOfTool !== undefined
+      ? preferMaterial(
+          caps.processes.filter((p) => processServes(p.id, partsOfTool)),
+          family,
+        )
+      : undefined;
+  if (f.process && usable(f.process) && byParts && !byProcess) {
+    proc = byParts;
+    note(
+      'process',
+      true,
+      false,
+      MISSING,
+      `no toolroom: the ${fmt(f.quantity!.value.value)} ${f.quantity!.value.unit} the tool will make are ours to run on ${proc.id}; the tool from a partner, to be confirmed`,
+    );
+  } else if (f.process && usable(f.process)) {
     proc = byProcess;
     note(
       'process',
@@ -327,8 +363,13 @@ export function decide(
       // that does not make the part named (a lathe for a housing); of the rest, the first that holds the
       // tolerance.
       const works = caps.processes.filter((p) => p.materials.includes(family));
+      // Nor a foundry for a wrought grade (6061), nor a press or brake for a hardened temper (6061-T6).
+      const grade = f.material?.value.grade;
+      const wrought = wroughtOnly(family, grade);
+      const hardened = notFormed(family, grade);
+      const unfit = (p: ProcessCapability) => (wrought && casts(p.id)) || (hardened && forms(p.id));
       const makers = works.filter(
-        (p) => !SERVICE_CATEGORIES.has(p.category) && p.category !== TOOLING_CATEGORY,
+        (p) => !SERVICE_CATEGORIES.has(p.category) && p.category !== TOOLING_CATEGORY && !unfit(p),
       );
       const parts = partKinds(spec.text);
       const making =
@@ -355,7 +396,9 @@ export function decide(
           works.length === 0
             ? `process not stated, and none of our processes works ${family}`
             : makers.length === 0
-              ? `process not stated, and what we run on ${family} (${works.map((p) => p.id).join(', ')}) treats the buyer's parts or makes tools: nothing of ours makes the parts`
+              ? works.some(unfit)
+                ? `process not stated, and ${grade} is ${hardened ? 'a hardened wrought temper' : 'a wrought grade'}: what we run on ${family} (${works.map((p) => p.id).join(', ')}) ${hardened ? 'casts or forms sheet' : 'casts'}, treats the buyer's parts or makes tools`
+                : `process not stated, and what we run on ${family} (${works.map((p) => p.id).join(', ')}) treats the buyer's parts or makes tools: nothing of ours makes the parts`
               : `process not stated, and a ${parts.map((k) => k.word).join(' or ')} is not made on what we run on ${family} (${makers.map((p) => p.id).join(', ')})`,
         );
       }

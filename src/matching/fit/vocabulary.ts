@@ -73,6 +73,8 @@ const PROCESS_CATEGORY: Readonly<Record<string, string>> = {
   passivation: 'surface-treatment',
   polishing: 'surface-treatment',
   'laser-marking': 'surface-treatment',
+  carburizing: 'heat-treatment',
+  nitriding: 'heat-treatment',
 };
 
 const MATERIAL_ALIASES: Readonly<Record<string, string>> = {
@@ -162,11 +164,23 @@ export function categoryOfProcess(process: string): string {
   return PROCESS_CATEGORY[p] ?? p;
 }
 
-/** Whether a supplier's process serves the process a need names (same id, or a specific kind of a generic one). */
+// A supplier's process named by its category serves every kind of it: a heat treater's furnaces
+// (heat-treatment) carburize and nitride; a shop's cnc-machining is not said to turn, so it is not here.
+const SERVES_EVERY_KIND: ReadonlySet<string> = new Set(['heat-treatment']);
+
+/**
+ * Whether a supplier's process serves the process a need names: the same id, a specific kind of a
+ * generic one asked (casting → die-casting), or a kind of the supplier's own general process where
+ * that serves every kind (heat-treatment → carburizing).
+ */
 export function processServes(supplierProcess: string, needProcess: string): boolean {
   const s = normaliseProcess(supplierProcess);
   const n = normaliseProcess(needProcess);
-  return s === n || (GENERIC_PROCESSES[n]?.includes(s) ?? false);
+  return (
+    s === n ||
+    (GENERIC_PROCESSES[n]?.includes(s) ?? false) ||
+    (SERVES_EVERY_KIND.has(s) && PROCESS_CATEGORY[n] === s)
+  );
 }
 
 /** Processes that treat a part the buyer supplies (no material bought by the supplier). */

@@ -609,6 +609,7 @@ export const PROCESSES: readonly ProcessTerm[] = [
     zh: 'PCB制板',
     aliases: [
       'PCB',
+      'PCBs',
       'PCB板',
       'PCB打板',
       'PCB制板',
@@ -620,6 +621,7 @@ export const PROCESSES: readonly ProcessTerm[] = [
       'bare board',
       'bare boards',
       'printed circuit board',
+      'printed circuit boards',
     ],
   },
   {
@@ -671,6 +673,8 @@ export const PROCESSES: readonly ProcessTerm[] = [
       '测试组装',
       '整机组装',
       'assembly',
+      'assemble',
+      'assembled',
       'final assembly',
       'sub-assembly',
       'box build',
@@ -1155,7 +1159,7 @@ export const FINISHES: readonly FinishTerm[] = [
     group: 'heat',
     en: 'nitriding',
     zh: '氮化',
-    aliases: ['氮化', '渗氮', '软氮化', 'nitriding', 'nitrided', 'QPQ'],
+    aliases: ['氮化', '渗氮', '软氮化', 'nitriding', 'nitrided', 'nitride', 'QPQ'],
   },
   {
     id: 'carburizing',

@@ -510,3 +510,98 @@ test('a generic process served by several of ours is quoted on the one that work
   );
   assert.deepEqual(failed(none), ['capacity']);
 });
+
+/** A one-asset supplier and its capacity, for the rules below. */
+function shop(
+  processes: string[],
+  materials: string[],
+  toleranceMm?: number,
+  options: Parameters<typeof capabilitiesFrom>[2] = {},
+): { caps: ReturnType<typeof capabilitiesFrom>; capacity: ShiftCapacityView } {
+  const asset: AssetDefinition = {
+    id: processes.join('+'),
+    kind: 'machine',
+    name: processes.join(', '),
+    processes,
+    materials,
+    ...(toleranceMm !== undefined ? { toleranceMm } : {}),
+    ratePerHour: 100,
+    shifts,
+  };
+  return {
+    caps: capabilitiesFrom({ ...profile, categories: processes }, [asset], { minOrderQty: 1, ...options }),
+    capacity: new ShiftCapacityView({ assets: [asset] }),
+  };
+}
+
+function answers(s: ReturnType<typeof shop>, fields: NeedFields, text = 'need'): FitDecision {
+  return decide(need(fields, text), s.caps, s.capacity, undefined, { now: NOW });
+}
+
+test('a heat treater’s furnaces serve each kind of heat treatment asked (carburizing, nitriding)', () => {
+  const furnace = shop(['heat-treatment'], ['alloy-steel', 'tool-steel']);
+  for (const kind of ['carburizing', 'nitriding', 'heat-treatment']) {
+    const d = answers(furnace, {
+      process: f(kind),
+      categories: f(['heat-treatment']),
+      material: f({ family: 'alloy-steel' }),
+      quantity: f({ value: 400, unit: 'pcs' }),
+    });
+    assert.equal(d.respond, true, `${kind}: ${JSON.stringify(d.reasons)}`);
+  }
+  // A shop that only nitrides does not carburize.
+  const nitrider = shop(['nitriding'], ['alloy-steel']);
+  const d = answers(nitrider, {
+    process: f('carburizing'),
+    material: f({ family: 'alloy-steel' }),
+    quantity: f({ value: 400, unit: 'pcs' }),
+  });
+  assert.deepEqual(failed(d), ['process']);
+});
+
+test('no process named: a wrought grade is not cast, a hardened temper is not formed, a flange is not laser cut', () => {
+  const parts = (grade: string | undefined): NeedFields => ({
+    material: f(grade ? { family: 'aluminium', grade } : { family: 'aluminium' }),
+    quantity: f({ value: 2000, unit: 'pcs' }),
+    tolerance: f({ mm: 0.1 }),
+  });
+  const dieCaster = shop(['die-casting'], ['aluminium'], 0.05);
+  const wrought = answers(dieCaster, parts('6082'), '6082 aluminium covers');
+  assert.deepEqual(failed(wrought), ['process']);
+  assert.match(wrought.reasons.find((r) => r.code === 'process')!.text, /6082 is a wrought grade/);
+  assert.equal(answers(dieCaster, parts('A380'), 'A380 covers').respond, true);
+  assert.equal(answers(dieCaster, parts(undefined), 'aluminium covers').respond, true);
+  const stamper = shop(['stamping'], ['aluminium'], 0.05);
+  assert.deepEqual(failed(answers(stamper, parts('7075-T6'), '7075-T6 covers')), ['process']);
+  assert.equal(answers(stamper, parts('5052-H32'), '5052-H32 covers').respond, true);
+  // A laser cutter does not make a turned flange or a housing; a lathe makes the flange, not a valve block.
+  const laser = shop(['laser-cutting'], ['aluminium'], 0.05);
+  assert.deepEqual(failed(answers(laser, parts('5083'), '5083铝法兰')), ['process']);
+  assert.deepEqual(failed(answers(laser, parts('5083'), '5083 enclosures')), ['process']);
+  const lathe = shop(['turning'], ['aluminium'], 0.01);
+  assert.equal(answers(lathe, parts('6082'), '6082铝法兰').respond, true);
+  assert.deepEqual(failed(answers(lathe, parts('6082'), '6082 manifold blocks')), ['process']);
+});
+
+test('a tooling need whose quantity counts parts also orders the parts: a moulder of the material answers', () => {
+  const moulder = shop(['injection-moulding'], ['pp', 'abs'], 0.05, { minOrderQty: 1000 });
+  const ask = (text: string, source: string, value: number, family = 'pp') =>
+    answers(
+      moulder,
+      {
+        process: f('tooling'),
+        categories: f(['tooling']),
+        material: f({ family }),
+        quantity: { ...f({ value, unit: 'pcs' }), source },
+      },
+      text,
+    );
+  const d = ask('开模做PP盖子，首批2万个', '2万个', 20_000);
+  assert.equal(d.respond, true, JSON.stringify(d.reasons));
+  assert.equal(d.quote?.process, 'injection-moulding');
+  assert.equal(d.quote?.quantity, 20_000, 'the parts, not one tool');
+  assert.match(d.reasons.find((r) => r.code === 'process')!.text, /tool from a partner/);
+  // Not a material it moulds; nor a need that counts tools (it buys moulds only).
+  assert.deepEqual(failed(ask('开模做尼龙卡扣，首批2万个', '2万个', 20_000, 'nylon')), ['material']);
+  assert.equal(failed(ask('需要开2个注塑模具', '2个', 2))[0], 'process');
+});
