@@ -10,7 +10,8 @@
  * - `{"cmd":"trust","peer":PeerRecord}` → `{"event":"trusted"}`
  * - `{"cmd":"await","delivered":n}` → `{"event":"delivered","delivered":n}` once n callbacks sent by
  *   this node have been acknowledged (receipt verified) and ledgered here
- * - `{"cmd":"stats"}` → `{"event":"stats","ledger","outbox","unprocessed","cpu"}` (cpu: process.cpuUsage())
+ * - `{"cmd":"stats"}` → `{"event":"stats","ledger","outbox","unprocessed","cpu","elu"}` (cpu: process.cpuUsage(),
+ *   elu: performance.eventLoopUtilization())
  * - `{"cmd":"close"}` (or the end of stdin) → closes the node, removes the folder, exits.
  * Logs go to stderr.
  */
@@ -106,6 +107,7 @@ lines.on('line', (line) => {
           outbox: await node.store.outbox.counts(),
           unprocessed: (await node.store.inbox.unprocessed(1)).length,
           cpu: process.cpuUsage(),
+          elu: performance.eventLoopUtilization(),
         });
         break;
       case 'close':

@@ -21,6 +21,7 @@ export * from './canonical.js';
 export * from './context.js';
 export * from './deal.js';
 export * from './deviations.js';
+export * from './ed25519.js';
 export * from './formats.js';
 export * from './keys.js';
 export * from './messages.js';

@@ -9,8 +9,9 @@
  * ```
  * The signature is Ed25519 over `weft-receipt-v1\n` followed by the canonical JSON of every field but `signature`.
  */
-import { type KeyObject, sign, verify } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { canonicalJson, jsonString } from './canonical.js';
+import { ed25519 } from './ed25519.js';
 
 export const RECEIPT_HEADER = 'weft-receipt';
 const RECEIPT_DOMAIN = 'weft-receipt-v1\n';
@@ -78,13 +79,13 @@ function receiptSigningBytes(r: Receipt | Omit<Receipt, 'signature'>): Buffer {
 
 export function signReceipt(fields: UnsignedReceipt, privateKey: KeyObject): Receipt {
   const unsigned = { v: 1 as const, ...fields };
-  const signature = sign(null, receiptSigningBytes(unsigned), privateKey).toString('base64');
+  const signature = ed25519.sign(receiptSigningBytes(unsigned), privateKey).toString('base64');
   return { ...unsigned, signature };
 }
 
 export function verifyReceipt(r: Receipt, publicKey: KeyObject): boolean {
   try {
-    return verify(null, receiptSigningBytes(r), publicKey, Buffer.from(r.signature, 'base64'));
+    return ed25519.verify(receiptSigningBytes(r), Buffer.from(r.signature, 'base64'), publicKey);
   } catch {
     return false;
   }

@@ -8,8 +8,9 @@
  * signed with Ed25519 and sent as
  * `Authorization: Signature keyId="{subscriber_id}|{unique_key_id}|ed25519",algorithm="ed25519",created="…",expires="…",headers="(created) (expires) digest",signature="…"`.
  */
-import { createHash, type KeyObject, sign, verify } from 'node:crypto';
+import { createHash, type KeyObject } from 'node:crypto';
 import { WeftError } from '../util/errors.js';
+import { ed25519 } from './ed25519.js';
 
 export const SIGNATURE_ALGORITHM = 'ed25519';
 export const SIGNED_HEADERS = '(created) (expires) digest';
@@ -54,11 +55,9 @@ export interface SignedBody {
 
 export function signBody(body: Uint8Array, opts: SignOptions): SignedBody {
   const digest = bodyDigest(body);
-  const signature = sign(
-    null,
-    Buffer.from(signingString(opts.created, opts.expires, digest)),
-    opts.privateKey,
-  ).toString('base64');
+  const signature = ed25519
+    .sign(Buffer.from(signingString(opts.created, opts.expires, digest)), opts.privateKey)
+    .toString('base64');
   const authorization = formatAuthorization({
     subscriberId: opts.subscriberId,
     uniqueKeyId: opts.uniqueKeyId,
@@ -164,11 +163,10 @@ export function verifyBody(
     });
   }
   const digest = bodyDigest(body);
-  const ok = verify(
-    null,
+  const ok = ed25519.verify(
     Buffer.from(signingString(params.created, params.expires, digest)),
-    publicKey,
     Buffer.from(params.signature, 'base64'),
+    publicKey,
   );
   if (!ok)
     throw new WeftError('SIGNATURE_INVALID', 'the signature does not verify', { peerAction: 'reject' });
@@ -183,10 +181,9 @@ export function verifyDigestSignature(
   signature: string,
   publicKey: KeyObject,
 ): boolean {
-  return verify(
-    null,
+  return ed25519.verify(
     Buffer.from(signingString(created, expires, digest)),
-    publicKey,
     Buffer.from(signature, 'base64'),
+    publicKey,
   );
 }

@@ -46,7 +46,12 @@ function receiptFor(body: Buffer, messageId: string, signer = peer) {
 
 const ACK = { message: { ack: { status: 'ACK' } } };
 
-async function setup(t: { after(fn: () => Promise<void>): void }, transport: Transport, ttlMs = 60_000) {
+async function setup(
+  t: { after(fn: () => Promise<void>): void },
+  transport: Transport,
+  ttlMs = 60_000,
+  { concurrency = defaultOutboxOptions.concurrency, messages = 1 } = {},
+) {
   const store = SqliteStore.open({ ...defaultSqliteStoreOptions, path: ':memory:' });
   const logger = silentLogger();
   const ledger = new Ledger(defaultLedgerOptions, {
@@ -59,7 +64,7 @@ async function setup(t: { after(fn: () => Promise<void>): void }, transport: Tra
   });
   await ledger.init();
   const outbox = new Outbox(
-    { ...defaultOutboxOptions, baseDelayMs: 5, maxDelayMs: 20, idlePollMs: 20 },
+    { ...defaultOutboxOptions, concurrency, baseDelayMs: 5, maxDelayMs: 20, idlePollMs: 20 },
     {
       store,
       ledger,
@@ -72,18 +77,20 @@ async function setup(t: { after(fn: () => Promise<void>): void }, transport: Tra
     },
   );
   const body = canonicalBytes({ context: { message_id: 'm1' }, message: {} });
-  await store.outbox.enqueue({
-    messageId: 'm1',
-    transactionId: 'tx',
-    action: 'support',
-    recipient: peer.keyId,
-    url: 'http://127.0.0.1:1/beckn/support',
-    body,
-    // Not checked by the outbox; the ledger's verify would check it (not called here).
-    authorization: 'Signature x',
-    createdAt: Date.now(),
-    expiresAt: Date.now() + ttlMs,
-  });
+  for (let i = 1; i <= messages; i++) {
+    await store.outbox.enqueue({
+      messageId: `m${i}`,
+      transactionId: 'tx',
+      action: 'support',
+      recipient: peer.keyId,
+      url: 'http://127.0.0.1:1/beckn/support',
+      body: i === 1 ? body : canonicalBytes({ context: { message_id: `m${i}` }, message: {} }),
+      // Not checked by the outbox; the ledger's verify would check it (not called here).
+      authorization: 'Signature x',
+      createdAt: Date.now(),
+      expiresAt: Date.now() + ttlMs,
+    });
+  }
   outbox.start();
   t.after(async () => {
     await outbox.stop();
@@ -152,4 +159,39 @@ test('a receiver that stays down: the message expires at its TTL', async (t) => 
   assert.equal(ev.state, 'expired');
   assert.ok(transport.calls >= 2, `retried ${transport.calls} times before expiring`);
   assert.equal((await store.outbox.counts()).expired, 1);
+});
+
+test('concurrency bounds HTTP exchanges: the next delivery starts while the last one is being recorded, none twice', async (t) => {
+  const n = 12;
+  const posted = new Map<string, number>();
+  let active = 0;
+  let maxActive = 0;
+  let delivered = 0;
+  const deliveredAtPost: number[] = [];
+  const transport: Transport = {
+    async post(_url, body) {
+      const messageId = (JSON.parse(body.toString('utf8')) as { context: { message_id: string } }).context
+        .message_id;
+      posted.set(messageId, (posted.get(messageId) ?? 0) + 1);
+      deliveredAtPost.push(delivered);
+      active++;
+      maxActive = Math.max(maxActive, active);
+      await new Promise((r) => setImmediate(r));
+      active--;
+      return { status: 200, body: ACK, receipt: receiptFor(body, messageId) };
+    },
+    async close() {},
+  };
+  const { store, outbox } = await setup(t, transport, 60_000, { concurrency: 1, messages: n });
+  outbox.on('delivered', () => delivered++);
+  while (delivered < n) await once(outbox, 'delivered');
+  assert.equal(maxActive, 1, 'never more exchanges at once than the concurrency');
+  assert.deepEqual([...posted.values()], new Array(n).fill(1), 'each message posted once');
+  // The second exchange began before the first delivery was committed (its slot was freed at the answer).
+  assert.ok(
+    deliveredAtPost.some((d, i) => d < i),
+    `posts began after ${deliveredAtPost.join(',')} deliveries`,
+  );
+  assert.deepEqual(await store.outbox.counts(), { pending: 0, delivered: n, expired: 0, rejected: 0 });
+  assert.equal(await store.ledger.count(), n);
 });
