@@ -175,6 +175,8 @@ export interface BenchHostOptions {
   connectionMonitor: boolean;
   /** Gossipsub mesh degree (the node's default unless the bench says otherwise). */
   mesh: P2pOptions['mesh'];
+  /** Gossipsub lazy gossip (the node's default unless the bench says otherwise). */
+  gossip: P2pOptions['gossip'];
 }
 
 export async function createBenchHost(keys: KeyPair, listen: string, opts: BenchHostOptions, meter: Meter) {
@@ -187,6 +189,7 @@ export async function createBenchHost(keys: KeyPair, listen: string, opts: Bench
       bootstrap: [],
       loopbackCluster: true,
       mesh: opts.mesh,
+      gossip: opts.gossip,
     },
     { keys, scoredTopics: [needTopic(REGION), GLOBAL_NEED_TOPIC, PROFILE_TOPIC] },
     { transports: [delayedMemory(opts.latencyMs, meter)], connectionMonitor: opts.connectionMonitor },
@@ -445,3 +448,74 @@ export function quantile(xs: number[], q: number): number {
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** The parts of a V8 CPU profile (`Profiler.stop`) that `profileShares` reads. */
+export interface CpuProfile {
+  nodes: Array<{ id: number; callFrame: { url: string; functionName: string }; children?: number[] }>;
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/**
+ * Who spent the busy (non-idle) time of a CPU profile, as shares: each sample goes to the nearest
+ * frame on its stack that belongs to a known part (node internals, wasm and anonymous frames are
+ * charged to their caller). `transport` is what the real host stack pays to move bytes: noise
+ * (ChaCha20-Poly1305 in wasm or node crypto), yamux, libp2p's stream and event plumbing and the
+ * in-memory transport; `gossipsub` its routing, caches, scoring and protobuf, with its heartbeat (mesh
+ * upkeep, scores, IHAVE gossip) apart; `libp2p-crypto` libp2p's own signatures (gossipsub's StrictSign,
+ * noise handshakes); `weft` the node's own validation (envelope, signature, schema); `bench` this
+ * harness (latency timers, meters, arrival bookkeeping).
+ */
+export function profileShares(profile: CpuProfile): Record<string, number> {
+  const byId = new Map(profile.nodes.map((x) => [x.id, x]));
+  const parent = new Map<number, number>();
+  for (const x of profile.nodes) for (const c of x.children ?? []) parent.set(c, x.id);
+  const part = (url: string, fn: string): string | undefined => {
+    if (fn === '(garbage collector)') return 'gc';
+    if (fn === '(idle)') return 'idle';
+    if (fn === '(program)') return 'v8';
+    if (/libp2p-noise|as-chacha20poly1305/.test(url)) return 'transport:noise';
+    if (url.includes('libp2p-yamux')) return 'transport:yamux';
+    if (
+      /node_modules\/(@libp2p\/(utils|memory|interface)|it-[a-z-]+|uint8arraylist|main-event)\//.test(url)
+    ) {
+      return 'transport:streams';
+    }
+    if (url.includes('@libp2p/gossipsub')) return fn === 'heartbeat' ? 'gossipsub:heartbeat' : 'gossipsub';
+    if (url.includes('@libp2p/crypto/')) return 'libp2p-crypto';
+    if (url.includes('node_modules/')) return undefined;
+    if (url.includes('/src/')) return 'weft';
+    if (url.includes('/bench/')) return fn === 'startProfile' ? 'profiler' : 'bench';
+    if (url === 'node:inspector') return 'profiler';
+    return undefined;
+  };
+  // Memoised per profile node: the part of the nearest known frame, with gossipsub's heartbeat
+  // winning over anything it called.
+  const memo = new Map<number, string>();
+  const partOf = (id: number): string => {
+    const known = memo.get(id);
+    if (known) return known;
+    const x = byId.get(id)!;
+    const own = part(x.callFrame.url, x.callFrame.functionName);
+    const up = parent.get(id);
+    let r: string;
+    if (own === 'gossipsub:heartbeat' || up === undefined) r = own ?? 'other';
+    else {
+      const above = partOf(up);
+      r = above === 'gossipsub:heartbeat' || above === 'profiler' ? above : (own ?? above);
+    }
+    memo.set(id, r);
+    return r;
+  };
+  const time = new Map<string, number>();
+  profile.samples.forEach((id, i) => {
+    const p = partOf(id);
+    time.set(p, (time.get(p) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  });
+  time.delete('idle');
+  const busy = [...time.values()].reduce((s, t) => s + t, 0);
+  const shares: Record<string, number> = {};
+  for (const [k, t] of [...time].sort((a, b) => b[1] - a[1]))
+    shares[k] = Math.round((t / busy) * 1000) / 1000;
+  return shares;
+}

@@ -3,20 +3,29 @@
  *
  *   node --import tsx bench/broadcast.ts [--nodes 100,500] [--needs 20] [--dials 8] [--idle 50]
  *                                        [--latency 20] [--seed 1] [--budget 600] [--connection-monitor]
+ *                                        [--mesh D,Dlo,Dhi] [--gossip Dlazy,factor,heartbeats]
+ *                                        [--profile DIR]   (a CPU profile of each gossipsub phase)
  *                                        [--quick]   (30 and 60 nodes, 5 needs, 10 idle nodes, 300 s)
  *
- * Each network size runs in its own child process (fresh heap, `--expose-gc`). The child starts that
- * many real Weft libp2p hosts (the gossipsub settings and scoring of createP2pHost, noise, yamux,
- * identify) on `@libp2p/memory`, every buffer a node writes delayed by `--latency` ms (pipelined) and
- * counted; each node subscribes like P2pNetwork.start (profile topic, its region's need topic, the
- * cross-region topic) and validates with the project's NeedBroadcast. Every node dials `--dials`
- * random others (bootstrap style); all nodes are in one region, so every node but the buyer is an
- * intended supplier of every need. After the meshes form:
- * - idle: the wire traffic of the quiet network for 10 s;
+ * Each network size runs in its own child process (fresh heap, `--expose-gc`, a 64 MB young generation).
+ * GC is still a fifth to a quarter of the CPU at 500 nodes (`cpuProfileShares.gc`): the cost of one
+ * ~1.5 GB heap shared by all nodes, which a node alone, with a heap of a few MB, does not pay. The
+ * child starts that many real Weft libp2p hosts (the gossipsub settings and scoring of createP2pHost,
+ * noise, yamux, identify) on `@libp2p/memory`, every buffer a node writes delayed by `--latency` ms
+ * (pipelined) and counted; each node subscribes like P2pNetwork.start (profile topic, its region's
+ * need topic, the cross-region topic) and validates with the project's NeedBroadcast. Every node
+ * dials `--dials` random others (bootstrap style); all nodes are in one region, so every node but the
+ * buyer is an intended supplier of every need. After the meshes form:
+ * - idle: the wire traffic and the CPU of the quiet network for 10 s (heartbeats, scores, yamux
+ *   pings of every node: the background each later phase pays on top of its deliveries);
  * - gossipsub: `--needs` real signed `search` needs, one at a time, each from a random buyer,
  *   published with NeedBroadcast.publish; reach, time until the last intended node accepted it,
  *   data copies and bytes received; bytes are counted on the wire (after noise and yamux) by the
  *   transport, and inside gossipsub RPCs (data vs subscriptions and IHAVE/IWANT/IDONTWANT/GRAFT/PRUNE);
+ *   RPCs and wire frames per delivery (what the CPU mostly scales with); the CPU of the window per
+ *   delivery, all of it and above the idle phase's background; with `--profile`, the shares of the
+ *   busy time by part (transport: noise, yamux, stream plumbing; gossipsub and its heartbeat; the
+ *   node's own validation; GC; this harness);
  * - direct: the buyer signs one addressed `search` per supplier, as over HTTP (each copy carries
  *   its bpp_id, so each is signed); time = latency + the measured cost of building and signing N
  *   copies (TCP/TLS set-up and HTTP writes are not counted: a lower bound); bytes = the HTTP requests;
@@ -57,11 +66,13 @@ import { generateKeyPair, type KeyPair } from '../src/protocol/keys.js';
 import {
   type BenchHostOptions,
   type BenchNode,
+  type CpuProfile,
   diffTotals,
   type FloodCounters,
   FloodNode,
   httpRequestBytes,
   type MeterTotals,
+  profileShares,
   quantile,
   REGION,
   seededRandom,
@@ -81,6 +92,8 @@ const { values } = parseArgs({
     needs: { type: 'string' },
     dials: { type: 'string', default: '8' },
     mesh: { type: 'string' },
+    /** Gossipsub lazy gossip Dlazy,factor,heartbeats (default: the node's). */
+    gossip: { type: 'string' },
     /** Writes a CPU profile of each size's gossipsub phase into this folder (to find what a delivery costs). */
     profile: { type: 'string' },
     idle: { type: 'string' },
@@ -110,6 +123,20 @@ if (
   !(mesh.Dlo <= mesh.D && mesh.D <= mesh.Dhi)
 ) {
   throw new Error('--mesh must be D,Dlo,Dhi with 0 < Dlo <= D <= Dhi');
+}
+const gossip = values.gossip
+  ? (([Dlazy, factor, heartbeats]) => ({ Dlazy: Dlazy!, factor: factor!, heartbeats: heartbeats! }))(
+      values.gossip.split(',').map(Number),
+    )
+  : defaultP2pOptions.gossip;
+if (
+  !(Number.isInteger(gossip.Dlazy) && gossip.Dlazy >= 0) ||
+  !(gossip.factor >= 0 && gossip.factor <= 1) ||
+  !(Number.isInteger(gossip.heartbeats) && gossip.heartbeats >= 1)
+) {
+  throw new Error(
+    '--gossip must be Dlazy,factor,heartbeats with Dlazy >= 0, 0 <= factor <= 1, heartbeats >= 1',
+  );
 }
 /** A node with fewer mesh peers than Dlo (and more topic peers) is still grafting. */
 const MESH_MIN = mesh.Dlo;
@@ -142,7 +169,7 @@ const MB = 1024 * 1024;
 // ------------------------------------------------------------------ one network size (child process)
 
 /** A CPU profile of one phase, through the inspector (node --cpu-prof would profile the whole run). */
-async function startProfile(): Promise<{ stop(file: string): Promise<void> }> {
+async function startProfile(): Promise<{ stop(file: string): Promise<Record<string, number>> }> {
   const session = new Session();
   session.connect();
   const post = (method: string, params?: object) =>
@@ -153,10 +180,11 @@ async function startProfile(): Promise<{ stop(file: string): Promise<void> }> {
   await post('Profiler.start');
   return {
     async stop(file) {
-      const { profile } = (await post('Profiler.stop')) as { profile: unknown };
+      const { profile } = (await post('Profiler.stop')) as { profile: CpuProfile };
       mkdirSync(dirname(file), { recursive: true });
       writeFileSync(file, JSON.stringify(profile));
       session.disconnect();
+      return profileShares(profile);
     },
   };
 }
@@ -178,7 +206,7 @@ async function runSize(n: number, emit: (r: Record<string, unknown>) => void): P
   const t0 = performance.now();
   const deadline = values.deadline ? Number(values.deadline) : Number.POSITIVE_INFINITY;
   const left = () => deadline - Date.now();
-  const hostOpts: BenchHostOptions = { latencyMs, connectionMonitor, mesh };
+  const hostOpts: BenchHostOptions = { latencyMs, connectionMonitor, mesh, gossip };
   const result: Record<string, unknown> = { nodes: n, phase: 'build' };
   const report = (phase: string) => {
     result.phase = phase;
@@ -333,19 +361,24 @@ async function runSize(n: number, emit: (r: Record<string, unknown>) => void): P
   // Idle traffic.
   let elu = performance.eventLoopUtilization();
   let idleWirePerSec = Number.NaN;
+  /** CPU of the quiet network (heartbeats, scoring, timers): the background every phase pays. */
+  let idleCpuMsPerSec = Number.NaN;
   if (left() > RESERVE_MS + T.settleMs + T.idleMs + 30_000) {
     await sleep(T.settleMs);
     const idleBefore = meters();
     const idleT0 = performance.now();
+    const idleCpu0 = cpuMs();
     elu = performance.eventLoopUtilization();
     await sleep(T.idleMs);
     const idleElu = performance.eventLoopUtilization(elu).utilization;
     const idleTraffic = diffTotals(meters(), idleBefore);
     const idleSec = (performance.now() - idleT0) / 1000;
     idleWirePerSec = idleTraffic.wireBytes / idleSec;
+    idleCpuMsPerSec = (cpuMs() - idleCpu0) / idleSec;
     result.idle = {
       seconds: round(idleSec),
       eventLoopUtilization: round(idleElu, 2),
+      cpuMsPerSec: round(idleCpuMsPerSec, 0),
       wireBytesPerNodePerSec: round(idleWirePerSec / n),
       rpcsPerNodePerSec: round(idleTraffic.rpcs / idleSec / n, 2),
     };
@@ -395,8 +428,10 @@ async function runSize(n: number, emit: (r: Record<string, unknown>) => void): P
    * Reach and times; `cpuMs` is this process's CPU over the window. The model puts each node on its
    * own CPU: each hop costs the link latency plus the CPU one delivery cost here (receiving its first
    * and duplicate copies, validating, forwarding): maxHops × (latency + cpuMsPerDelivery).
+   * `cpuMsPerDelivery` is all of the window's CPU (what the measured times pay); beside it, the part
+   * above the background of the quiet network (the idle phase's CPU per second times the window).
    */
-  const summarise = (results: NeedResult[], cpuMs: number) => {
+  const summarise = (results: NeedResult[], cpuMs: number, windowSec: number) => {
     const deliveries = results.reduce((s, r) => s + r.reached, 0);
     const intended = results.reduce((s, r) => s + r.intended, 0);
     const lasts = results.map((r) => r.lastMs);
@@ -415,6 +450,11 @@ async function runSize(n: number, emit: (r: Record<string, unknown>) => void): P
       reachAllMsPerNeed: lasts.map((x) => round(x, 0)),
       maxHopsPerNeed: hops,
       cpuMsPerDelivery: round(cpuMsPerDelivery, 2),
+      cpuMs: {
+        window: round(cpuMs, 0),
+        background: round(idleCpuMsPerSec * windowSec, 0),
+        perDeliveryAboveBackground: round((cpuMs - idleCpuMsPerSec * windowSec) / deliveries, 2),
+      },
       ownCpuModel: {
         p50ReachAllMs: round(quantile(model, 0.5)),
         p99ReachAllMs: round(quantile(model, 0.99)),
@@ -456,15 +496,20 @@ async function runSize(n: number, emit: (r: Record<string, unknown>) => void): P
   );
   await sleep(T.tailMs); // the IHAVE gossip of the last need
   const gsElu = performance.eventLoopUtilization(elu).utilization;
-  if (profiler) await profiler.stop(join(values.profile!, `gossipsub-${n}.cpuprofile`));
+  const cpuShares = profiler
+    ? await profiler.stop(join(values.profile!, `gossipsub-${n}.cpuprofile`))
+    : undefined;
   const gs: MeterTotals = diffTotals(meters(), gsBefore);
   const gsSec = (performance.now() - gsT0) / 1000;
-  const gsSummary = summarise(gsResults, cpuMs() - gsCpu0);
+  const gsSummary = summarise(gsResults, cpuMs() - gsCpu0, gsSec);
   result.needBytes = needBytes;
   result.gossipsub = {
     needsMeasured: gsResults.length,
     ...gsSummary,
     copiesPerDelivery: perDelivery(gs.dataCopies, gsSummary.deliveries),
+    // Each RPC is a length-prefixed gossipsub frame; each wire frame one noise-encrypted write.
+    rpcsPerDelivery: perDelivery(gs.rpcs, gsSummary.deliveries),
+    wireFramesPerDelivery: perDelivery(gs.wireFrames, gsSummary.deliveries),
     bytesPerDelivery: {
       wire: perDelivery(gs.wireBytes, gsSummary.deliveries),
       wireAboveIdle: perDelivery(gs.wireBytes - idleWirePerSec * gsSec, gsSummary.deliveries),
@@ -480,6 +525,7 @@ async function runSize(n: number, emit: (r: Record<string, unknown>) => void): P
     },
     windowSec: round(gsSec),
     eventLoopUtilization: round(gsElu, 2),
+    ...(cpuShares ? { cpuProfileShares: cpuShares } : {}),
   };
   report('gossipsub');
   const needMs = (gsSec * 1000) / Math.max(1, gsResults.length);
@@ -590,7 +636,7 @@ async function runSize(n: number, emit: (r: Record<string, unknown>) => void): P
   const flElu = performance.eventLoopUtilization(elu).utilization;
   const fl = diffTotals(meters(), flBefore);
   const flSec = (performance.now() - flT0) / 1000;
-  const flSummary = summarise(flResults, cpuMs() - flCpu0);
+  const flSummary = summarise(flResults, cpuMs() - flCpu0, flSec);
   result.flooding = {
     needsMeasured: flResults.length,
     ...flSummary,
@@ -616,6 +662,11 @@ function runChild(n: number, deadline: number): Promise<Record<string, unknown>>
     ...process.execArgv,
     '--expose-gc',
     '--max-old-space-size=12288',
+    // Hundreds of nodes share one heap: with the default young generation, message buffers held for
+    // the link latency are promoted and collected by mark-compacts of the whole heap. GC share of the
+    // gossipsub phase's CPU, default → this: 19% → 14% at 100 nodes, 26% → 23% at 500. A node alone
+    // has a heap of a few MB, so this is the simulation's cost, not the node's.
+    '--max-semi-space-size=64',
     SELF,
     '--child',
     ...['--nodes', String(n), '--needs', String(needs), '--dials', String(dials)],
@@ -623,6 +674,8 @@ function runChild(n: number, deadline: number): Promise<Record<string, unknown>>
     ...(connectionMonitor ? ['--connection-monitor'] : []),
     '--mesh',
     `${mesh.D},${mesh.Dlo},${mesh.Dhi}`,
+    '--gossip',
+    `${gossip.Dlazy},${gossip.factor},${gossip.heartbeats}`,
     ...(quick ? ['--quick'] : []),
     ...(values.profile ? ['--profile', values.profile] : []),
     ...['--deadline', String(deadline)],
@@ -714,6 +767,7 @@ console.log(
     quick,
     connectionMonitor,
     mesh,
+    gossip,
     setup:
       'real libp2p hosts in one process on @libp2p/memory, every written buffer delayed (pipelined) and counted; noise, yamux, identify, gossipsub as createP2pHost (loopbackCluster); NeedBroadcast validation; one region: every node but the buyer is intended; one event loop for all nodes',
     results,

@@ -216,8 +216,14 @@ test('a replayed need (the same signed need published again by another node) is 
   );
   const supplierDupBefore = await dropped(net.supplier, 'duplicate');
   const scoreBefore = scoreOf(net.hub, net.attacker)!;
-  // The attacker repackages the same bytes: a new gossip message (its own seqno), the same need.
-  await attack(net, TOPIC, need.data, 'duplicate', false);
+  // The same bytes again would be a gossip duplicate, dropped before any check (the gossip message
+  // id is the hash of the data). So the attacker rewraps the same signed need, fields in another
+  // order: a new gossip message, the same need, which only the need's own de-duplication catches.
+  const rewrapped = Buffer.from(
+    JSON.stringify({ body: need.body.toString(), authorization: need.authorization, v: 1 }),
+  );
+  assert.notDeepEqual(rewrapped, need.data);
+  await attack(net, TOPIC, rewrapped, 'duplicate', false);
   await stillServes(net);
   for (const n of [net.hub, net.supplier]) {
     assert.equal(searchesHandled(n, need.transactionId).length, 1, `${n.profile.name} handled it once`);

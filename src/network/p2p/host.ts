@@ -9,7 +9,7 @@ import { noise } from '@chainsafe/libp2p-noise';
 import { yamux } from '@chainsafe/libp2p-yamux';
 import { bootstrap } from '@libp2p/bootstrap';
 import { privateKeyFromRaw } from '@libp2p/crypto/keys';
-import { type GossipSub, gossipsub } from '@libp2p/gossipsub';
+import { type GossipSub, gossipsub, StrictNoSign } from '@libp2p/gossipsub';
 import { createTopicScoreParams } from '@libp2p/gossipsub/score';
 import { type Identify, identify } from '@libp2p/identify';
 import { tcp } from '@libp2p/tcp';
@@ -39,6 +39,21 @@ export interface P2pOptions {
    * (Dlazy below) keeps reach at 100% with the smaller mesh.
    */
   mesh: { D: number; Dlo: number; Dhi: number };
+  /**
+   * Lazy gossip (IHAVE): each heartbeat a node tells at least `Dlazy` (or `factor` of its other) topic
+   * peers outside its mesh the ids of the messages of the last `heartbeats` heartbeats, so a node
+   * outside every mesh for a while still asks for what it missed (IWANT). That node is common: a
+   * leaf whose few peers are hubs with full meshes is pruned from them (11 of 20 nodes had an empty
+   * mesh on the cross-region topic in test/e2e/discovery.test.ts) and hears of needs by gossip
+   * only. So each need is announced to every non-mesh peer (factor 1: the choice is not left to
+   * chance), for a short window, as each heartbeat with a message in it costs one IHAVE RPC per
+   * peer: 2 heartbeats (the second in case the first IHAVE comes too early or is lost). It was
+   * 12 / 0.5 / 5: at 500 nodes in bench/broadcast, where a need took seconds, IHAVE RPCs then
+   * outnumbered the data copies (up to 60 per node per need against 4). Picking peers at random
+   * for fewer heartbeats failed: with 6 / 0.25 / 3 (the library's) and 12 / 0.5 / 2, a leaf of
+   * discovery.test.ts sometimes missed a need (each heartbeat picked 6 or 12 of ~14 candidates).
+   */
+  gossip: { Dlazy: number; factor: number; heartbeats: number };
 }
 
 export const defaultP2pOptions: P2pOptions = {
@@ -48,6 +63,7 @@ export const defaultP2pOptions: P2pOptions = {
   maxMessageBytes: 16 * 1024,
   loopbackCluster: false,
   mesh: { D: 4, Dlo: 3, Dhi: 5 },
+  gossip: { Dlazy: 12, factor: 1, heartbeats: 2 },
 };
 
 /** What a test or benchmark may put in place of the real network (e.g. an in-memory transport). */
@@ -102,25 +118,39 @@ export async function createP2pHost(
     services: {
       identify: identify(),
       pubsub: gossipsub({
+        // Every message on our topics is signed end to end by its author (a need is a signed Beckn
+        // search, a node record and a catalogue summary carry their own Ed25519 signatures) and the
+        // topic validators verify that before anything is delivered or forwarded. Gossipsub's own
+        // signature (StrictSign) signed it again and verified it on every copy received, before the
+        // duplicate check: ~4 Ed25519 verifications and key imports per delivery, 12% of the CPU of
+        // the gossipsub phase of bench/broadcast at 100 nodes. Unsigned messages carry no author,
+        // seqno or signature (~120 bytes less per copy); the message id is the SHA-256 of the data
+        // (the library's StrictNoSign default), so a copy is recognised as a duplicate before any
+        // check and a forged message cannot take a real one's id. An invalid message still costs the
+        // peer that sent it score (P4): the first hop of a bad need is its publisher. Every node of a
+        // network must run the same policy (a signed message is invalid to a StrictNoSign node).
+        globalSignaturePolicy: StrictNoSign,
+        // IDONTWANT (gossipsub v1.2): on a first copy, tell the other mesh peers not to send theirs.
+        // It saves a copy only when it overtakes that copy, and it is an RPC of its own to each mesh
+        // peer. For a need (~1.3 KB) it lost: bench/broadcast, 100 nodes, two runs side by side,
+        // with it 16 RPCs, 6.8 KB and 4.7 ms of CPU per delivery for 4.0 copies; without it 8 RPCs,
+        // 6.1 KB and 2.5 ms for 4.1 copies. Kept for large messages only (library default: 512 bytes).
+        idontwantMinDataSize: Math.ceil(opts.maxMessageBytes / 2),
         emitSelf: false,
         allowPublishToZeroTopicPeers: true,
         // Validated messages only are forwarded (see broadcast.ts); flood our own needs to every
         // subscribed peer for reach, as gossipsub v1.1 recommends for publishers.
         floodPublish: true,
-        // Needs are rare and small, and a supplier that misses one loses business: gossip about them
-        // to more peers (Dlazy 12, half of the others) for longer (5 heartbeats, message cache 8),
-        // so a node that is in no mesh for a while (just joined, pruned by a full mesh) still learns
-        // of each need. Library defaults: 6, 0.25, 3, 5.
         D: opts.mesh.D,
         Dlo: opts.mesh.Dlo,
         Dhi: opts.mesh.Dhi,
         // Dout < Dlo and Dout <= D / 2 (gossipsub v1.1), Dscore <= Dhi.
         Dout: Math.max(0, Math.min(opts.mesh.Dlo - 1, Math.floor(opts.mesh.D / 2))),
         Dscore: Math.min(opts.mesh.Dhi, Math.max(1, opts.mesh.D - 2)),
-        Dlazy: 12,
-        gossipFactor: 0.5,
-        mcacheGossip: 5,
-        mcacheLength: 8,
+        Dlazy: opts.gossip.Dlazy,
+        gossipFactor: opts.gossip.factor,
+        mcacheGossip: opts.gossip.heartbeats,
+        mcacheLength: Math.max(opts.gossip.heartbeats + 2, 5),
         // This limits a whole RPC: a message plus its framing (from, seqno, signature, key, topic),
         // or several messages answering one IWANT. Set to maxMessageBytes, a need just under the limit
         // was dropped unread and the sender's stream ignored from then on (test/e2e/discovery-bad-input);
