@@ -9,28 +9,11 @@
  * disagreement and what the parser read of that need.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { rawGold } from './gold.js';
-import { type JudgedNeed, scoreWhoAnswers } from './who-answers.js';
+import { fixture, readHoldout, scoreWhoAnswers } from './who-answers.js';
 
-interface HoldoutNeed extends JudgedNeed {
-  language: 'zh-Hans' | 'zh-Hant' | 'en' | 'mixed';
-  note: string;
-}
-
-interface Holdout {
-  description: string;
-  conventions: string[];
-  needs: HoldoutNeed[];
-}
-
-function fixture(name: string): string {
-  return readFileSync(fileURLToPath(new URL(`../../../fixtures/matching/${name}`, import.meta.url)), 'utf8');
-}
-
-const loadHoldout = () => JSON.parse(fixture('needs-answers-holdout-2.json')) as Holdout;
+const loadHoldout = () => readHoldout('needs-answers-holdout-2.json');
 
 /**
  * The first run's figures. The lead fills them (and the fixture's "first run:" line) after the single

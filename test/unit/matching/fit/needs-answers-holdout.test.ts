@@ -10,28 +10,11 @@
  * date; reported per category and overall, with every disagreement and what the parser read of that need.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { rawGold } from './gold.js';
-import { type JudgedNeed, scoreWhoAnswers } from './who-answers.js';
+import { fixture, readHoldout, scoreWhoAnswers } from './who-answers.js';
 
-interface HoldoutNeed extends JudgedNeed {
-  language: 'zh-Hans' | 'zh-Hant' | 'en' | 'mixed';
-  note: string;
-}
-
-interface Holdout {
-  description: string;
-  conventions: string[];
-  needs: HoldoutNeed[];
-}
-
-function fixture(name: string): string {
-  return readFileSync(fileURLToPath(new URL(`../../../fixtures/matching/${name}`, import.meta.url)), 'utf8');
-}
-
-const loadHoldout = () => JSON.parse(fixture('needs-answers-holdout.json')) as Holdout;
+const loadHoldout = () => readHoldout('needs-answers-holdout.json');
 
 /**
  * The first (blind) run's figures, recorded in the fixture's description, and the level reached once the

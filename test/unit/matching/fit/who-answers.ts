@@ -9,6 +9,8 @@
  * needs-answers-holdout.test.ts (the blind hold-out of needs-answers-holdout.json).
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { capabilitiesFrom, decide } from '../../../../src/matching/fit/index.js';
 import { BuiltinNeedParser } from '../../../../src/matching/parser/index.js';
 import { NEED_FIELD_NAMES, type NeedSpec } from '../../../../src/matching/spec.js';
@@ -144,3 +146,22 @@ export async function scoreWhoAnswers(needs: readonly JudgedNeed[], label: strin
   const summary = `who answers, ${label}: ${needs.length} needs × ${suppliers.length} suppliers = ${pairs} pairs; precision ${precision.toFixed(3)}, recall ${recall.toFixed(3)}`;
   return { pairs, precision, recall, overall: all, byCategory, report: `${summary}\n${table}`, misses };
 }
+
+/** A hold-out set of judged needs (needs-answers-holdout*.json). */
+export interface HoldoutNeed extends JudgedNeed {
+  language: 'zh-Hans' | 'zh-Hant' | 'en' | 'mixed';
+  note: string;
+}
+
+export interface Holdout {
+  description: string;
+  conventions: string[];
+  needs: HoldoutNeed[];
+}
+
+/** The text of a file of test/fixtures/matching. */
+export function fixture(name: string): string {
+  return readFileSync(fileURLToPath(new URL(`../../../fixtures/matching/${name}`, import.meta.url)), 'utf8');
+}
+
+export const readHoldout = (name: string): Holdout => JSON.parse(fixture(name)) as Holdout;
