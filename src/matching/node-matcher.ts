@@ -329,10 +329,12 @@ export class NodeMatcher extends EventEmitter implements Matcher, NeedResponder 
         currency: q.currency,
         leadTimeDays: q.leadTimeDays,
         deliveryDate: q.deliveryDate,
-        breakdown: (['material', 'machining', 'setup', 'margin'] as const).map((code) => ({
-          code,
-          amount: (code === 'margin' && priced ? priced.marginAmount : q.breakdown[code]).toFixed(2),
-        })),
+        breakdown: (['material', 'machining', 'setup', 'tooling', 'margin'] as const)
+          .filter((code) => code !== 'tooling' || q.breakdown.tooling > 0)
+          .map((code) => ({
+            code,
+            amount: (code === 'margin' && priced ? priced.marginAmount : q.breakdown[code]).toFixed(2),
+          })),
         ...(priced
           ? { winProbability: priced.suggestion.view.winProbability, suggestion: priced.suggestion.view }
           : {}),
@@ -424,7 +426,7 @@ export class NodeMatcher extends EventEmitter implements Matcher, NeedResponder 
     const suggestion = await this.pricing.suggest(cost, ownerMargin, q.unitPrice, maxPrice);
     const price = suggestion.price;
     const b = q.breakdown;
-    const marginAmount = Math.round((price - (b.material + b.machining + b.setup)) * 100) / 100;
+    const marginAmount = Math.round((price - (b.material + b.machining + b.setup + b.tooling)) * 100) / 100;
     const unitPrice = price.toFixed(2);
     const total = fromCents(toCents(unitPrice) * BigInt(quantity));
     const explanation = q.explanation.map((line) => {

@@ -320,7 +320,7 @@ export const STRINGS = {
   'cost.material': ['material', '材料', '材料'],
   'cost.machining': ['machining', '加工', '加工'],
   'cost.setup': ['set-up', '调机准备', '換線準備'],
-  'cost.tooling': ['tooling', '工装模具', '治具模具'],
+  'cost.tooling': ['tooling (new die or mould)', '模具费(新开模)', '模具費(新開模)'],
   'cost.finishing': ['finishing', '表面处理', '表面處理'],
   'cost.inspection': ['inspection', '检验', '檢驗'],
   'cost.shipping': ['shipping', '运输', '運輸'],

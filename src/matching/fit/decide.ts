@@ -92,6 +92,8 @@ export interface QuoteBreakdown {
   material: number;
   machining: number;
   setup: number;
+  /** The new part's dedicated tool amortised over the order (0 when the process needs none). */
+  tooling: number;
   margin: number;
 }
 
@@ -629,7 +631,14 @@ export function decide(
   explanation.push(
     `set-up: (${model.setupHours} h × ${fmt(proc.ratePerHour)} ${cur}/h + ${fmt(caps.setupCost)} ${cur}) over ${fmt(qty)} pcs = ${fmt(setup)} ${cur}`,
   );
-  const cost = material + machining + setup;
+  const toolHours = model.toolHours ?? 0;
+  const tooling = (toolHours * proc.ratePerHour) / qty;
+  if (toolHours > 0) {
+    explanation.push(
+      `tooling: a new ${proc.id} tool, ${toolHours} h × ${fmt(proc.ratePerHour)} ${cur}/h = ${fmt(toolHours * proc.ratePerHour)} ${cur} over ${fmt(qty)} pcs = ${fmt(tooling)} ${cur} (none if you bring the tool)`,
+    );
+  }
+  const cost = material + machining + setup + tooling;
   const margin = cost * caps.margin;
   const unitPrice = round2(cost + margin);
   const total = round2(unitPrice * qty);
@@ -748,6 +757,7 @@ export function decide(
       material: round2(material),
       machining: round2(machining),
       setup: round2(setup),
+      tooling: round2(tooling),
       margin: round2(margin),
     },
     explanation,

@@ -215,12 +215,20 @@ export interface CycleTimeModel {
   materialFactor: number;
   /** Set-up hours per order (programming, fixtures, mould or die change, line change-over). */
   setupHours: number;
+  /**
+   * A new part's dedicated tool (die-casting die, injection mould, stamping die, forging die, pattern),
+   * in hours at the process's machine rate; paid once per part number and amortised over the order.
+   * 0 or absent: the process needs no dedicated tool.
+   */
+  toolHours?: number;
 }
 
 /**
  * Typical cycle-time models per process: rough shop-floor figures for a mid-sized part (a 0.3 kg milled
  * aluminium bracket, a 50 g moulded housing, a 0.4 kg die casting), for a quote to start from; a supplier
- * overrides them per process in `capabilitiesFrom` options.
+ * overrides them per process in `capabilitiesFrom` options. Tool hours are toolroom effort for a simple
+ * single-cavity tool at the machine rate (a die-casting die of ~300 h is 50–70 k CNY at a Chinese die
+ * caster's rate, the low end of what such dies cost); a buyer who brings its own tool is quoted without.
  */
 export const DEFAULT_CYCLE_MODELS: Readonly<Record<string, CycleTimeModel>> = {
   'cnc-machining': {
@@ -286,6 +294,7 @@ export const DEFAULT_CYCLE_MODELS: Readonly<Record<string, CycleTimeModel>> = {
     partKg: 0.05,
     materialFactor: 1.4,
     setupHours: 4,
+    toolHours: 150,
   },
   forging: {
     minutesPerPart: 1.5,
@@ -294,6 +303,7 @@ export const DEFAULT_CYCLE_MODELS: Readonly<Record<string, CycleTimeModel>> = {
     partKg: 1.5,
     materialFactor: 1.3,
     setupHours: 4,
+    toolHours: 120,
   },
   'sand-casting': {
     minutesPerPart: 10,
@@ -302,6 +312,7 @@ export const DEFAULT_CYCLE_MODELS: Readonly<Record<string, CycleTimeModel>> = {
     partKg: 3,
     materialFactor: 1.4,
     setupHours: 4,
+    toolHours: 20,
   },
   'investment-casting': {
     minutesPerPart: 6,
@@ -310,6 +321,7 @@ export const DEFAULT_CYCLE_MODELS: Readonly<Record<string, CycleTimeModel>> = {
     partKg: 0.5,
     materialFactor: 1.6,
     setupHours: 4,
+    toolHours: 40,
   },
   'die-casting': {
     minutesPerPart: 1,
@@ -318,6 +330,7 @@ export const DEFAULT_CYCLE_MODELS: Readonly<Record<string, CycleTimeModel>> = {
     partKg: 0.4,
     materialFactor: 1.15,
     setupHours: 6,
+    toolHours: 300,
   },
   'injection-moulding': {
     minutesPerPart: 0.5,
@@ -326,6 +339,7 @@ export const DEFAULT_CYCLE_MODELS: Readonly<Record<string, CycleTimeModel>> = {
     partKg: 0.05,
     materialFactor: 1.05,
     setupHours: 6,
+    toolHours: 200,
   },
   '3d-printing': {
     minutesPerPart: 60,

@@ -123,6 +123,49 @@ test('the quote adds up: material + machining + set-up + margin, lead time from 
   assert.ok(q.explanation.some((l) => l.includes('253 h of cnc-machining')));
 });
 
+test('a process that needs a new die or mould carries its tool in the quote, amortised over the order', () => {
+  const q = run(good).quote!;
+  assert.equal(q.breakdown.tooling, 0, 'milling needs no dedicated tool');
+  assert.ok(!q.explanation.some((l) => l.startsWith('tooling:')));
+  const dieAssets: AssetDefinition[] = Array.from({ length: 4 }, (_, i) => ({
+    id: `dc-${i}`,
+    kind: 'machine' as const,
+    name: 'cold-chamber die-casting cell',
+    processes: ['die-casting'],
+    materials: ['aluminium', 'zinc'],
+    toleranceMm: 0.05,
+    ratePerHour: 200,
+    shifts,
+  }));
+  const dieCaster = capabilitiesFrom({ ...profile, categories: ['die-casting'] }, dieAssets, {
+    margin: 0.15,
+    deliveryRegions: ['CN'],
+  });
+  const cast = (value: number) =>
+    decide(
+      need({
+        ...good,
+        process: f('die-casting'),
+        categories: f(['die-casting']),
+        material: f({ family: 'aluminium' }),
+        quantity: f({ value, unit: 'pcs' }),
+      }),
+      dieCaster,
+      new ShiftCapacityView({ assets: dieAssets }),
+      undefined,
+      { now: NOW },
+    ).quote!;
+  // 300 h × 200 CNY/h = 60,000 CNY, over 100 parts and over 20,000.
+  assert.equal(cast(100).breakdown.tooling, 600);
+  assert.equal(cast(20_000).breakdown.tooling, 3);
+  assert.ok(cast(100).explanation.some((l) => /^tooling: a new die-casting tool, 300 h × 200/.test(l)));
+  const b = cast(100).breakdown;
+  assert.ok(
+    Math.abs(b.material + b.machining + b.setup + b.tooling + b.margin - cast(100).unitPrice) <= 0.02,
+  );
+  assert.ok(cast(100).unitPrice > 5 * cast(20_000).unitPrice, 'a small order pays for its die');
+});
+
 test('each hard constraint declines with its own reason', () => {
   const cases: Array<[string, NeedFields]> = [
     ['process', { ...good, process: f('injection-moulding'), categories: f(['injection-moulding']) }],
