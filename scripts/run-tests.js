@@ -13,7 +13,8 @@ function find(dir) {
   }
   return out;
 }
-const only = process.argv.slice(2);
+// Arguments may name files or folders (a folder runs every test file under it).
+const only = process.argv.slice(2).flatMap((p) => (statSync(p).isDirectory() ? find(p).sort() : [p]));
 const files = only.length > 0 ? only : find('test').sort();
 const r = spawnSync(
   process.execPath,
