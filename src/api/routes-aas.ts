@@ -27,6 +27,7 @@
  *
  * Register with `app.register(registerAasRoutes, deps)` so its error handler stays inside it.
  */
+
 import { timingSafeEqual } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -42,10 +43,11 @@ import {
   valueOnly,
 } from '../twins/aas/index.js';
 import type { SeriesQuery, SeriesResult, SeriesValue } from '../twins/timeseries.js';
-import type { TwinChange, TwinView } from '../twins/twin-store.js';
+import { type TwinChange, type TwinView, twinChange } from '../twins/twin-store.js';
 import type { Clock } from '../util/clock.js';
 import { isWeftError, WeftError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
+import { openEventStream } from './replies.js';
 
 /** `GET /api/twins/:asset/:property/history`: numeric points, oldest first (buckets: mean, min, max). */
 export interface TwinHistory {
@@ -448,14 +450,7 @@ export async function registerAasRoutes(app: FastifyInstance, deps: AasRoutesDep
   });
 
   function openStream(reply: FastifyReply, snapshot: boolean, visible: (assetId: string) => boolean): void {
-    reply.hijack();
-    const res = reply.raw;
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-    });
+    const res = openEventStream(reply);
     const client = new SseClient(res, opts, visible);
     streams.add(client);
     res.write('retry: 2000\n: connected\n\n');
@@ -464,15 +459,7 @@ export async function registerAasRoutes(app: FastifyInstance, deps: AasRoutesDep
       for (const def of deps.twins.assets()) {
         if (!visible(def.id)) continue;
         for (const [property, v] of deps.twins.live(def.id) ?? []) {
-          changes.push({
-            assetId: def.id,
-            property,
-            value: v.value,
-            ...(v.unit === undefined ? {} : { unit: v.unit }),
-            sourceTs: v.sourceTs,
-            seq: v.seq,
-            quality: v.quality,
-          });
+          changes.push(twinChange(def.id, property, v));
         }
       }
       client.send(changes);

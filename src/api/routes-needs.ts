@@ -15,6 +15,7 @@
  * A need's text is refused with 400 `NEED_EMPTY`, `NEED_BINARY`, `NEED_NOT_TEXT` or 413
  * `NEED_TOO_LONG` (matching/parser/need-parser.ts); a body over `maxBodyBytes` with 413 `TOO_LARGE`.
  */
+
 import type { ServerResponse } from 'node:http';
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply } from 'fastify';
@@ -41,6 +42,7 @@ import type {
   WeftEvent,
 } from './contract.js';
 import type { ApiDeps } from './deps.js';
+import { openEventStream, replyUnmapped } from './replies.js';
 import type { OwnerAuth } from './routes-web.js';
 
 /** What the routes need of the node's matching. */
@@ -129,15 +131,7 @@ export function needsRoutes(
           error: { code: 'TOO_LARGE', message: `the body is over the limit of ${opts.maxBodyBytes} bytes` },
         });
       }
-      if (err.validation || (err.statusCode && err.statusCode < 500)) {
-        return reply
-          .code(err.statusCode ?? 400)
-          .send({ error: { code: 'BAD_REQUEST', message: err.message } });
-      }
-      deps.logger.error({ err }, 'needs API failed');
-      return reply
-        .code(500)
-        .send({ error: { code: 'INTERNAL', message: 'internal error (see the node log)' } });
+      return replyUnmapped(err, reply, deps.logger, 'needs API');
     });
 
     const limits = { bodyLimit: opts.maxBodyBytes };
@@ -234,14 +228,7 @@ export function needsRoutes(
     });
 
     function openEvents(reply: FastifyReply): void {
-      reply.hijack();
-      const res = reply.raw;
-      res.writeHead(200, {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache, no-transform',
-        connection: 'keep-alive',
-        'x-accel-buffering': 'no',
-      });
+      const res = openEventStream(reply);
       streams.add(res);
       res.write('retry: 2000\n: connected\n\n');
       const send = (e: WeftEvent) => {

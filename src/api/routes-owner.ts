@@ -3,6 +3,7 @@
  * Every route needs `Authorization: Bearer <admin token>` (made at `weft init`) or a dashboard session
  * (routes-web.ts).
  */
+
 import type { FastifyInstance } from 'fastify';
 import type { DealEvent } from '../deal/index.js';
 import { type Action, callbackOf, type RequestAction } from '../protocol/actions.js';
@@ -10,6 +11,7 @@ import type { NodeRecord } from '../protocol/node-record.js';
 import type { DealRecord, LedgerEntry } from '../store/index.js';
 import { isWeftError, WeftError } from '../util/errors.js';
 import type { ApiDeps } from './deps.js';
+import { replyUnmapped } from './replies.js';
 import type { IndexHit } from './routes-index.js';
 import type { OwnerAuth } from './routes-web.js';
 import {
@@ -45,15 +47,7 @@ export function ownerRoutes(deps: ApiDeps, auth: OwnerAuth) {
           .code(OWNER_STATUS[err.code] ?? 400)
           .send({ error: { code: err.code, message: err.message } });
       }
-      if (err.validation || (err.statusCode && err.statusCode < 500)) {
-        return reply
-          .code(err.statusCode ?? 400)
-          .send({ error: { code: 'BAD_REQUEST', message: err.message } });
-      }
-      deps.logger.error({ err }, 'owner API failed');
-      return reply
-        .code(500)
-        .send({ error: { code: 'INTERNAL', message: 'internal error (see the node log)' } });
+      return replyUnmapped(err, reply, deps.logger, 'owner API');
     });
 
     app.get('/api/node', async () => deps.self());

@@ -18,6 +18,7 @@ import type { Context } from '../protocol/context.js';
 import { DELIVERED_CODES } from '../protocol/deal.js';
 import type { BecknRequest } from '../protocol/messages.js';
 import type { Profile } from '../protocol/profile.js';
+import { type ProgressTagFigures, progressTags } from '../protocol/progress-tags.js';
 import type { LedgerEntry, PeerRecord, Store } from '../store/index.js';
 import type { Clock } from '../util/clock.js';
 import { WeftError } from '../util/errors.js';
@@ -398,7 +399,7 @@ export class DealEngine extends EventEmitter {
     transactionId: string,
     buyer: string,
     code: string,
-    figures?: FulfilmentFigures,
+    figures?: ProgressTagFigures,
   ): Promise<Sent> {
     const peer = await this.peer(buyer);
     return this.deps.deals.withLock(transactionId, buyer, async () => {
@@ -533,27 +534,6 @@ export class DealEngine extends EventEmitter {
 
 function fulfillment(code: string, at: string): Obj {
   return { id: 'F1', type: 'Delivery', state: { descriptor: { code, name: code }, updated_at: at } };
-}
-
-/** Progress figures of a fulfilment report from the shop floor (twins/orders.ts), as its tags carry them. */
-export interface FulfilmentFigures {
-  done: number;
-  total: number;
-  scrap: number;
-  /** Lots inspected. */
-  lots: number;
-  /** Source timestamp (ms) and sequence number of the shop-floor signal behind the report. */
-  sourceTs: number;
-  seq: number;
-}
-
-/** The `weft-progress` tag group (Beckn TagGroup: string values) of a fulfilment. */
-function progressTags(f: FulfilmentFigures): Obj {
-  const keys = ['done', 'total', 'scrap', 'lots', 'sourceTs', 'seq'] as const;
-  return {
-    descriptor: { code: 'weft-progress' },
-    list: keys.map((k) => ({ descriptor: { code: k }, value: String(Math.trunc(f[k])) })),
-  };
 }
 
 export function fulfillmentCode(order: Obj | undefined): string | undefined {

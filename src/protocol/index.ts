@@ -26,5 +26,6 @@ export * from './formats.js';
 export * from './keys.js';
 export * from './messages.js';
 export * from './profile.js';
+export * from './progress-tags.js';
 export * from './receipt.js';
 export * from './signing.js';

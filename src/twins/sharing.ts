@@ -14,6 +14,7 @@
 import type { KeyObject } from 'node:crypto';
 import { randomUUID, sign, verify } from 'node:crypto';
 import { canonicalJson } from '../protocol/canonical.js';
+import type { TwinChange } from './twin-store.js';
 
 export interface Grant {
   id: string;
@@ -118,15 +119,7 @@ export class GrantBook {
 const SNAPSHOT_DOMAIN = 'weft-snapshot-v1\n';
 
 /** A value as shared: with the shop floor's own timestamp and sequence number. */
-export interface SharedValue {
-  assetId: string;
-  property: string;
-  value: number | string | boolean;
-  unit?: string;
-  sourceTs: number;
-  seq: number;
-  quality: 'good' | 'stale';
-}
+export type SharedValue = TwinChange;
 
 export interface ProgressSnapshot {
   v: 1;

@@ -33,6 +33,33 @@ import type { TelemetrySample } from './types.js';
  * Tables are STRICT; column names avoid SQL keywords and function names so PostgreSQL can keep them.
  * `flags`: bit 0 = the sample was `stale`, bit 1 = the value is a boolean (stored as 0/1 in `num`).
  */
+/** The columns of a raw sample (the clustered table and the two landing tables share them). */
+const SAMPLE_COLUMNS = `
+  series_id INTEGER NOT NULL,
+  ts        INTEGER NOT NULL,
+  seq       INTEGER NOT NULL,
+  num       REAL,
+  txt       TEXT,
+  flags     INTEGER NOT NULL`;
+
+/** One aggregate table (1-minute or 1-hour buckets): count, min/max/sum and the last value. */
+const aggregateTable = (name: string) => `
+CREATE TABLE IF NOT EXISTS ${name} (
+  series_id  INTEGER NOT NULL,
+  bucket     INTEGER NOT NULL,
+  n          INTEGER NOT NULL,
+  num_n      INTEGER NOT NULL,
+  v_min      REAL,
+  v_max      REAL,
+  v_sum      REAL,
+  last_ts    INTEGER NOT NULL,
+  last_seq   INTEGER NOT NULL,
+  last_num   REAL,
+  last_txt   TEXT,
+  last_flags INTEGER NOT NULL,
+  PRIMARY KEY (series_id, bucket)
+) STRICT, WITHOUT ROWID;`;
+
 export const TWINS_SQL = `
 CREATE TABLE IF NOT EXISTS twin_series (
   id       INTEGER PRIMARY KEY,
@@ -40,61 +67,15 @@ CREATE TABLE IF NOT EXISTS twin_series (
   property TEXT NOT NULL,
   UNIQUE (asset, property)
 ) STRICT;
-CREATE TABLE IF NOT EXISTS twin_samples (
-  series_id INTEGER NOT NULL,
-  ts        INTEGER NOT NULL,
-  seq       INTEGER NOT NULL,
-  num       REAL,
-  txt       TEXT,
-  flags     INTEGER NOT NULL,
+CREATE TABLE IF NOT EXISTS twin_samples (${SAMPLE_COLUMNS},
   PRIMARY KEY (series_id, ts, seq)
 ) STRICT, WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS twin_landing_0 (
-  series_id INTEGER NOT NULL,
-  ts        INTEGER NOT NULL,
-  seq       INTEGER NOT NULL,
-  num       REAL,
-  txt       TEXT,
-  flags     INTEGER NOT NULL
+CREATE TABLE IF NOT EXISTS twin_landing_0 (${SAMPLE_COLUMNS}
 ) STRICT;
-CREATE TABLE IF NOT EXISTS twin_landing_1 (
-  series_id INTEGER NOT NULL,
-  ts        INTEGER NOT NULL,
-  seq       INTEGER NOT NULL,
-  num       REAL,
-  txt       TEXT,
-  flags     INTEGER NOT NULL
+CREATE TABLE IF NOT EXISTS twin_landing_1 (${SAMPLE_COLUMNS}
 ) STRICT;
-CREATE TABLE IF NOT EXISTS twin_agg_1m (
-  series_id  INTEGER NOT NULL,
-  bucket     INTEGER NOT NULL,
-  n          INTEGER NOT NULL,
-  num_n      INTEGER NOT NULL,
-  v_min      REAL,
-  v_max      REAL,
-  v_sum      REAL,
-  last_ts    INTEGER NOT NULL,
-  last_seq   INTEGER NOT NULL,
-  last_num   REAL,
-  last_txt   TEXT,
-  last_flags INTEGER NOT NULL,
-  PRIMARY KEY (series_id, bucket)
-) STRICT, WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS twin_agg_1h (
-  series_id  INTEGER NOT NULL,
-  bucket     INTEGER NOT NULL,
-  n          INTEGER NOT NULL,
-  num_n      INTEGER NOT NULL,
-  v_min      REAL,
-  v_max      REAL,
-  v_sum      REAL,
-  last_ts    INTEGER NOT NULL,
-  last_seq   INTEGER NOT NULL,
-  last_num   REAL,
-  last_txt   TEXT,
-  last_flags INTEGER NOT NULL,
-  PRIMARY KEY (series_id, bucket)
-) STRICT, WITHOUT ROWID;
+${aggregateTable('twin_agg_1m')}
+${aggregateTable('twin_agg_1h')}
 `;
 
 export interface TimeseriesOptions {

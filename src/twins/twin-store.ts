@@ -71,6 +71,23 @@ export interface TwinChange {
 
 export type TwinChangeListener = (changes: readonly TwinChange[]) => void;
 
+/** The change of one asset property to `v`, as listeners, the SSE stream and shared snapshots carry it. */
+export function twinChange(
+  assetId: string,
+  property: string,
+  v: Pick<LiveValue, 'value' | 'sourceTs' | 'seq' | 'quality'> & { unit?: string | undefined },
+): TwinChange {
+  return {
+    assetId,
+    property,
+    value: v.value,
+    ...(v.unit === undefined ? {} : { unit: v.unit }),
+    sourceTs: v.sourceTs,
+    seq: v.seq,
+    quality: v.quality,
+  };
+}
+
 /** What the AAS layer and the API read from the twins. */
 export interface TwinView {
   assets(): readonly AssetDefinition[];
@@ -230,15 +247,7 @@ export class TwinStore implements TelemetrySink, TwinView {
       }
       this.st.applied++;
       applied.push(s);
-      changes?.push({
-        assetId: s.assetId,
-        property: s.property,
-        value: s.value,
-        ...(s.unit === undefined ? {} : { unit: s.unit }),
-        sourceTs: s.sourceTs,
-        seq: s.seq,
-        quality: s.quality,
-      });
+      changes?.push(twinChange(s.assetId, s.property, s));
     }
     if (applied.length === 0) return;
     if (this.timeseries) {

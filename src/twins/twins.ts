@@ -23,6 +23,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import type { Database } from 'better-sqlite3';
 import { Counter, Gauge, type Registry } from 'prom-client';
+import type { ProgressTagFigures } from '../protocol/progress-tags.js';
 import { signBody } from '../protocol/signing.js';
 import type { Clock } from '../util/clock.js';
 import { WeftError } from '../util/errors.js';
@@ -77,7 +78,13 @@ import {
   Timeseries,
   type TimeseriesOptions,
 } from './timeseries.js';
-import { defaultTwinStoreOptions, type TwinChange, TwinStore, type TwinStoreOptions } from './twin-store.js';
+import {
+  defaultTwinStoreOptions,
+  type TwinChange,
+  TwinStore,
+  type TwinStoreOptions,
+  twinChange,
+} from './twin-store.js';
 import type { TelemetrySample, TelemetrySink } from './types.js';
 
 export interface TwinsOptions {
@@ -159,18 +166,6 @@ export interface AasTargetLike {
   kind: 'shell' | 'submodel' | 'concept-description';
   id: string;
   assetId?: string;
-}
-
-/** The figures of a progress report as they travel in a fulfilment's `weft-progress` tags. */
-export interface ProgressTagFigures {
-  done: number;
-  total: number;
-  scrap: number;
-  /** Lots inspected. */
-  lots: number;
-  /** Source timestamp (ms) and sequence number of the shop-floor signal that caused the report. */
-  sourceTs: number;
-  seq: number;
 }
 
 /** What `POST /api/telemetry` did with a batch. */
@@ -628,15 +623,7 @@ export class Twins {
       for (const property of ['state', 'partCount', 'goodCount', 'scrapCount']) {
         const v = this.twinStore.get(assetId, property);
         if (!v) continue;
-        values.push({
-          assetId,
-          property,
-          value: v.value,
-          ...(v.unit === undefined ? {} : { unit: v.unit }),
-          sourceTs: v.sourceTs,
-          seq: v.seq,
-          quality: v.quality,
-        });
+        values.push(twinChange(assetId, property, v));
       }
     }
     const sum = (f: (j: TrackedOrder['jobs'][number]) => number) => order.jobs.reduce((n, j) => n + f(j), 0);
@@ -867,9 +854,6 @@ export function durationDays(duration: string): number | undefined {
   return Number(m[1] ?? 0) * 7 + Number(m[2] ?? 0);
 }
 
-/** The `weft-progress` tag group of a fulfilment (Beckn TagGroup; values are strings). */
-export const PROGRESS_TAG = 'weft-progress';
-
 /** The figures of a tracker's report, for the `weft-progress` tags. */
 export function progressTagFigures(f: ProgressFigures): ProgressTagFigures {
   return {
@@ -879,33 +863,6 @@ export function progressTagFigures(f: ProgressFigures): ProgressTagFigures {
     lots: f.lotsInspected,
     sourceTs: f.cause.sourceTs,
     seq: f.cause.seq,
-  };
-}
-
-/** Reads the `weft-progress` tags of a fulfilment back; undefined when absent or not numbers. */
-export function readProgressTags(fulfillment: unknown): ProgressTagFigures | undefined {
-  const tags = (fulfillment as { tags?: unknown } | undefined)?.tags;
-  if (!Array.isArray(tags)) return undefined;
-  const group = tags.find(
-    (g) => (g as { descriptor?: { code?: unknown } }).descriptor?.code === PROGRESS_TAG,
-  ) as { list?: unknown } | undefined;
-  if (!group || !Array.isArray(group.list)) return undefined;
-  const v: Record<string, number> = {};
-  for (const t of group.list as Array<{ descriptor?: { code?: unknown }; value?: unknown }>) {
-    const code = t.descriptor?.code;
-    if (typeof code === 'string' && typeof t.value === 'string' && /^-?\d{1,16}$/.test(t.value)) {
-      v[code] = Number(t.value);
-    }
-  }
-  const keys = ['done', 'total', 'scrap', 'lots', 'sourceTs', 'seq'] as const;
-  if (!keys.every((k) => v[k] !== undefined)) return undefined;
-  return {
-    done: v.done!,
-    total: v.total!,
-    scrap: v.scrap!,
-    lots: v.lots!,
-    sourceTs: v.sourceTs!,
-    seq: v.seq!,
   };
 }
 
@@ -973,3 +930,5 @@ export async function requestOrderProgress(
 function isString(x: unknown): x is string {
   return typeof x === 'string';
 }
+
+export { PROGRESS_TAG, type ProgressTagFigures, readProgressTags } from '../protocol/progress-tags.js';
