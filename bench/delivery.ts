@@ -47,7 +47,7 @@
  * Prints one JSON object.
  */
 import { type ChildProcessByStdio, spawn } from 'node:child_process';
-import { randomUUID, sign, verify } from 'node:crypto';
+import { sign, verify } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -65,6 +65,7 @@ import { ed25519 } from '../src/protocol/ed25519.js';
 import { defaultProfile } from '../src/protocol/profile.js';
 import { bodyDigest, signingString } from '../src/protocol/signing.js';
 import type { OutboxCounts, PeerRecord } from '../src/store/index.js';
+import { newId } from '../src/util/ids.js';
 import { createLogger } from '../src/util/logger.js';
 
 const TARGET = { total_messages_per_s: 3000 };
@@ -275,8 +276,9 @@ async function round(count: number): Promise<RoundResult> {
   let requestsQueued: (() => void) | undefined;
   for (let i = 0; i < count; i++) {
     while (outstanding >= window) await new Promise<void>((r) => (wake = r));
-    const transactionId = randomUUID();
-    const messageId = randomUUID();
+    // As the owner API's calls do (deal engine): time-ordered ids.
+    const transactionId = newId();
+    const messageId = newId();
     queuedAt.set(messageId, performance.now());
     outstanding++;
     requesting++;

@@ -22,6 +22,7 @@ import { type ProgressTagFigures, progressTags } from '../protocol/progress-tags
 import type { LedgerEntry, PeerRecord, Store } from '../store/index.js';
 import type { Clock } from '../util/clock.js';
 import { WeftError } from '../util/errors.js';
+import { newId } from '../util/ids.js';
 import type { Logger } from '../util/logger.js';
 import { BROADCAST, type DealBook, type DealData } from './deal-book.js';
 
@@ -320,8 +321,8 @@ export class DealEngine extends EventEmitter {
   ): Promise<{ transactionId: string; messageId: string; sent: string[] }> {
     if (to.length === 0)
       throw new WeftError('BAD_REQUEST', 'no supplier to send the search to: add peers first');
-    const transactionId = randomUUID();
-    const messageId = randomUUID();
+    const transactionId = newId();
+    const messageId = newId();
     for (const id of to) {
       await this.request(id, transactionId, 'search', { intent }, messageId);
     }
@@ -339,7 +340,7 @@ export class DealEngine extends EventEmitter {
   ): Promise<{ transactionId: string; messageId: string; peers: number }> {
     if (!this.deps.publish)
       throw new WeftError('BAD_REQUEST', 'this node runs without the peer-to-peer network');
-    const transactionId = randomUUID();
+    const transactionId = newId();
     // A broadcast need is short-lived: suppliers answer within seconds or not at all.
     const signed = this.deps.sender.signBroadcast({ transactionId, message: { intent }, ttlSec: 120 });
     await this.deps.deals.advance(transactionId, BROADCAST, 'search', 'out');

@@ -2,7 +2,7 @@
  * Builds, signs and queues outgoing Beckn messages. The signed bytes written to the outbox are the
  * bytes delivered, retried and ledgered: the body is encoded once, canonically, and never re-encoded.
  */
-import { randomUUID } from 'node:crypto';
+
 import type { BecknError } from '../protocol/ack.js';
 import { type Action, isCallback } from '../protocol/actions.js';
 import { canonicalBytes } from '../protocol/canonical.js';
@@ -13,6 +13,7 @@ import type { Profile } from '../protocol/profile.js';
 import { signBody } from '../protocol/signing.js';
 import type { DealRecord, NewOutboxMessage, PeerRecord, Store } from '../store/index.js';
 import type { Clock } from '../util/clock.js';
+import { newId } from '../util/ids.js';
 import type { Outbox } from './outbox.js';
 
 export interface SenderOptions {
@@ -116,7 +117,7 @@ export class Sender {
     const { uri, profile } = this.deps.self();
     const nowMs = clock.now();
     const ttlSec = input.ttlSec ?? this.opts.ttlSec;
-    const messageId = input.messageId ?? randomUUID();
+    const messageId = input.messageId ?? newId(nowMs);
     const me = { id: subscriberId, uri };
     const [bap, bpp] = isCallback(action) ? [peer, me] : [me, peer];
     const context: Context = {
