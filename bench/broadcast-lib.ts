@@ -38,6 +38,9 @@ export class Meter {
   /** Bytes of published messages (data) inside RPCs, and how many there were (copies). */
   dataBytes = 0;
   dataCopies = 0;
+  /** Needs carried by catch-up answers (copies outside gossipsub), and how many of them were new. */
+  catchUpCopies = 0;
+  catchUpTaken = 0;
   /** The rest of the RPC bytes: subscriptions and control. */
   controlBytes = 0;
   ihaveIds = 0;
@@ -258,8 +261,13 @@ export async function startBenchNode(
     logger: silentLogger(),
     keyFor: keyLookup(),
     onNeed: (need: IncomingNeed) => arrive(need.request.context.message_id),
+    onCatchUp: (received, taken) => {
+      meter.catchUpCopies += received;
+      meter.catchUpTaken += taken;
+    },
   });
   broadcast.start(REGION);
+  await broadcast.startCatchUp();
   // Dispatched once per message, after the validator accepted it, with the peer it came from.
   pubsub.addEventListener('gossipsub:message', (e) => {
     const id = envelopeMessageId(e.detail.msg.data);

@@ -506,7 +506,9 @@ async function runSize(n: number, emit: (r: Record<string, unknown>) => void): P
   result.gossipsub = {
     needsMeasured: gsResults.length,
     ...gsSummary,
-    copiesPerDelivery: perDelivery(gs.dataCopies, gsSummary.deliveries),
+    // Copies by gossipsub and by catch-up answers (a node's ask for needs it may have missed).
+    copiesPerDelivery: perDelivery(gs.dataCopies + gs.catchUpCopies, gsSummary.deliveries),
+    catchUp: { copies: gs.catchUpCopies, deliveries: gs.catchUpTaken },
     // Each RPC is a length-prefixed gossipsub frame; each wire frame one noise-encrypted write.
     rpcsPerDelivery: perDelivery(gs.rpcs, gsSummary.deliveries),
     wireFramesPerDelivery: perDelivery(gs.wireFrames, gsSummary.deliveries),

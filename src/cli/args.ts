@@ -90,12 +90,24 @@ export function applyDotted<T extends object>(defaults: T, args: ParsedArgs, sec
     const dot = k.indexOf('.');
     if (dot < 0) continue;
     const section = k.slice(0, dot);
-    const key = k.slice(dot + 1);
-    if (!sections.includes(section) || !(section in out) || !(key in (out[section] ?? {}))) {
+    // Deeper paths (`--p2p.needCatchUp.lowMs`) go down nested option objects.
+    const path = k.slice(dot + 1).split('.');
+    const key = path.pop()!;
+    let target: Record<string, unknown> | undefined = sections.includes(section) ? out[section] : undefined;
+    for (const part of path) {
+      const next: unknown = target?.[part];
+      target =
+        next !== null && typeof next === 'object' && !Array.isArray(next)
+          ? (next as Record<string, unknown>)
+          : undefined;
+    }
+    if (!target || !(key in target)) {
       throw new UsageError(`unknown option --${k}`);
     }
-    const target = out[section]!;
     const current = target[key];
+    if (current !== null && typeof current === 'object' && !Array.isArray(current)) {
+      throw new UsageError(`--${k} is a group of options: set --${k}.<name>`);
+    }
     if (typeof current === 'number') {
       const n = Number(v);
       if (v === true || !Number.isFinite(n)) throw new UsageError(`--${k} must be a number`);

@@ -4,7 +4,20 @@
  * `rotations.json` (each rotation's proof, signed by the key it replaced).
  */
 import { randomBytes, sign } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type { RotationProof } from '../ledger/index.js';
 import { generateKeyPair, type KeyPair, keyPairFromSeed } from '../protocol/keys.js';
@@ -76,7 +89,7 @@ export function rotateKey(dir: string): { subscriberId: string; oldKeyId: string
   const next = generateKeyPair();
   const proof = rotationProof(d.subscriberId, d.keys, next);
   // The proof first: a rotation cut short leaves an extra proof, never a key without one.
-  writeFileSync(join(dir, ROTATIONS_FILE), `${JSON.stringify([...d.rotations, proof], null, 2)}\n`);
+  writeAtomic(join(dir, ROTATIONS_FILE), `${JSON.stringify([...d.rotations, proof], null, 2)}\n`);
   writeSecret(join(dir, PREVIOUS_KEY_FILE), `${d.keys.seed.toString('base64')}\n`);
   writeSecret(join(dir, KEY_FILE), `${next.seed.toString('base64')}\n`);
   return { subscriberId: d.subscriberId, oldKeyId: d.keys.keyId, newKeyId: next.keyId };
@@ -138,7 +151,7 @@ function readRotations(
   if (!existsSync(path)) {
     if (!previousKeys) return [];
     const proofs = [rotationProof(subscriberId, previousKeys, keys)];
-    writeFileSync(path, `${JSON.stringify(proofs, null, 2)}\n`);
+    writeAtomic(path, `${JSON.stringify(proofs, null, 2)}\n`);
     return proofs;
   }
   let v: unknown;
@@ -178,7 +191,7 @@ function rotationProof(subscriberId: string, from: KeyPair, to: KeyPair): Rotati
 export function saveProfile(dir: string, profile: Profile): void {
   const errors = profileErrors(profile);
   if (errors.length > 0) throw new WeftError('CONFIG', `invalid profile: ${errors.join('; ')}`);
-  writeFileSync(join(dir, PROFILE_FILE), `${JSON.stringify(profile, null, 2)}\n`);
+  writeAtomic(join(dir, PROFILE_FILE), `${JSON.stringify(profile, null, 2)}\n`);
 }
 
 function readKey(path: string): KeyPair {
@@ -192,6 +205,27 @@ function readKey(path: string): KeyPair {
 }
 
 function writeSecret(path: string, content: string): void {
-  writeFileSync(path, content, { mode: 0o600 });
-  chmodSync(path, 0o600);
+  writeAtomic(path, content, 0o600);
+}
+
+/**
+ * Writes a whole file or nothing: into a temporary file beside it (synced), then renamed over it, so a
+ * crash or a full disk never leaves a key or the rotation proofs half written.
+ */
+function writeAtomic(path: string, content: string, mode = 0o644): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  try {
+    const fd = openSync(tmp, 'w', mode);
+    try {
+      writeSync(fd, content);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    chmodSync(tmp, mode);
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
 }

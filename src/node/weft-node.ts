@@ -311,7 +311,10 @@ export class WeftNode {
           clock: this.clock,
           logger: this.logger,
           self: () => ({ profile: this.dataDir.profile, uri: this.becknUri, indexer: opts.indexer }),
-          onNeed: (need) => this.track(this.acceptNeed(need)),
+          onNeed: (need) => {
+            if (need.via === 'catch-up') this.metrics.needsCaughtUp.inc();
+            this.track(this.acceptNeed(need));
+          },
           onDropped: (reason, topic) => this.metrics.gossipDropped.inc({ topic, reason }),
           onRecord: (r) => {
             this.metrics.directoryRecords.inc();

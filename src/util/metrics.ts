@@ -57,6 +57,11 @@ export class Metrics {
     labelNames: ['result'] as const,
     registers: [this.registry],
   });
+  readonly needsCaughtUp = new Counter({
+    name: 'weft_needs_caught_up_total',
+    help: 'Broadcast needs this node missed on gossip and got by asking a peer (catch-up)',
+    registers: [this.registry],
+  });
   readonly directoryRecords = new Counter({
     name: 'weft_directory_records_stored_total',
     help: 'Signed node records stored in the directory (new or newer versions)',

@@ -28,6 +28,7 @@ import type { Store } from '../../store/index.js';
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
 import {
+  type BroadcastOptions,
   defaultBroadcastOptions,
   GLOBAL_NEED_TOPIC,
   type IncomingNeed,
@@ -63,6 +64,8 @@ export interface P2pNetworkOptions extends P2pOptions {
   publishCatalog: boolean;
   /** Connections a node keeps by dialling random nodes of the directory (beyond bootstrap peers). */
   targetConnections: number;
+  /** Asking peers for missed needs (NeedBroadcast's catch-up, broadcast.ts). */
+  needCatchUp: BroadcastOptions['catchUp'];
 }
 
 export interface P2pNetworkDeps {
@@ -139,6 +142,7 @@ export class P2pNetwork {
         maxMessageBytes: this.opts.maxMessageBytes,
         clockSkewSec: this.opts.clockSkewSec,
         perSenderPerMinute: this.opts.perSenderPerMinute,
+        catchUp: this.opts.needCatchUp,
       },
       {
         host,
@@ -150,6 +154,7 @@ export class P2pNetwork {
       },
     );
     this.broadcast.start(region);
+    await this.broadcast.startCatchUp();
     await this.publishRecord();
     this.timer = setInterval(() => void this.publishRecord(), this.opts.republishMs);
     this.timer.unref();
@@ -478,4 +483,5 @@ export const defaultP2pNetworkOptions: P2pNetworkOptions = {
   perSenderPerMinute: 60,
   publishCatalog: false,
   targetConnections: 8,
+  needCatchUp: defaultBroadcastOptions.catchUp,
 };

@@ -24,3 +24,22 @@ test('dotted flags map onto typed options, converting to the default type', () =
   );
   assert.throws(() => applyDotted(defaults, parseArgs(['--api.port', 'abc']), ['api']), /must be a number/);
 });
+
+test('dotted flags reach nested option groups; a group itself cannot be set to a value', () => {
+  const defaults = { p2p: { enabled: true, needCatchUp: { lowMs: 1000, steadyMs: 15_000 } } };
+  const out = applyDotted(defaults, parseArgs(['--p2p.needCatchUp.lowMs', '250']), ['p2p']);
+  assert.deepEqual(out.p2p.needCatchUp, { lowMs: 250, steadyMs: 15_000 });
+  assert.equal(defaults.p2p.needCatchUp.lowMs, 1000, 'defaults are not mutated');
+  assert.throws(
+    () => applyDotted(defaults, parseArgs(['--p2p.needCatchUp.often', '1']), ['p2p']),
+    /unknown option --p2p.needCatchUp.often/,
+  );
+  assert.throws(
+    () => applyDotted(defaults, parseArgs(['--p2p.enabled.x', '1']), ['p2p']),
+    /unknown option --p2p.enabled.x/,
+  );
+  assert.throws(
+    () => applyDotted(defaults, parseArgs(['--p2p.needCatchUp', '5']), ['p2p']),
+    /is a group of options/,
+  );
+});

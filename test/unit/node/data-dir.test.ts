@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { verify } from 'node:crypto';
-import { chmodSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -46,6 +46,14 @@ test('each key rotation keeps its proof; a dir rotated before proofs were kept g
   const r1 = rotateKey(dir);
   const r2 = rotateKey(dir);
   const d = loadDataDir(dir);
+  // Written whole through a temporary file and a rename: none is left behind; the keys stay 0600.
+  assert.deepEqual(
+    readdirSync(dir).filter((f) => f.includes('.tmp')),
+    [],
+  );
+  for (const f of ['node.key', 'node.key.previous']) assert.equal(statSync(join(dir, f)).mode & 0o777, 0o600);
+  assert.equal(d.keys.keyId, r2.newKeyId);
+  assert.equal(d.previousKeys?.keyId, r1.newKeyId);
   assert.deepEqual(
     d.rotations.map((r) => [r.subscriberId, r.fromKeyId, r.toKeyId]),
     [
