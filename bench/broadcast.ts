@@ -56,6 +56,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { availableParallelism, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
+import { PerformanceObserver, constants as perfConstants } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
@@ -475,6 +476,7 @@ async function runSize(n: number, emit: (r: Record<string, unknown>) => void): P
   }
   progress(`${n} nodes: gossipsub, ${needs} needs`);
   const profiler = values.profile ? await startProfile() : undefined;
+  const gcWatch = watchGc();
   let gsBefore = meters();
   let gsT0 = performance.now();
   let gsCpu0 = cpuMs();
@@ -496,6 +498,7 @@ async function runSize(n: number, emit: (r: Record<string, unknown>) => void): P
   );
   await sleep(T.tailMs); // the IHAVE gossip of the last need
   const gsElu = performance.eventLoopUtilization(elu).utilization;
+  const gcPauses = gcWatch.stop();
   const cpuShares = profiler
     ? await profiler.stop(join(values.profile!, `gossipsub-${n}.cpuprofile`))
     : undefined;
@@ -506,6 +509,8 @@ async function runSize(n: number, emit: (r: Record<string, unknown>) => void): P
   result.gossipsub = {
     needsMeasured: gsResults.length,
     ...gsSummary,
+    // Pauses of this process's garbage collector during the window (all nodes share one heap).
+    gcPauses,
     // Copies by gossipsub and by catch-up answers (a node's ask for needs it may have missed).
     copiesPerDelivery: perDelivery(gs.dataCopies + gs.catchUpCopies, gsSummary.deliveries),
     catchUp: { copies: gs.catchUpCopies, deliveries: gs.catchUpTaken },
@@ -807,3 +812,34 @@ console.log(
     ...(notes.length > 0 ? { note: notes.join('; ') } : {}),
   }),
 );
+
+/** Garbage-collection pauses from now until `stop`, by kind: count, total and longest, ms. */
+function watchGc(): { stop(): Record<string, { count: number; totalMs: number; maxMs: number }> } {
+  const kinds: Record<number, string> = {
+    [perfConstants.NODE_PERFORMANCE_GC_MAJOR]: 'major',
+    [perfConstants.NODE_PERFORMANCE_GC_MINOR]: 'minor',
+    [perfConstants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental',
+    [perfConstants.NODE_PERFORMANCE_GC_WEAKCB]: 'weakcb',
+  };
+  const out: Record<string, { count: number; totalMs: number; maxMs: number }> = {};
+  const obs = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      const kind = kinds[(e as { detail?: { kind?: number } }).detail?.kind ?? -1] ?? 'other';
+      const k = (out[kind] ??= { count: 0, totalMs: 0, maxMs: 0 });
+      k.count++;
+      k.totalMs += e.duration;
+      k.maxMs = Math.max(k.maxMs, e.duration);
+    }
+  });
+  obs.observe({ entryTypes: ['gc'] });
+  return {
+    stop() {
+      obs.disconnect();
+      for (const k of Object.values(out)) {
+        k.totalMs = Math.round(k.totalMs);
+        k.maxMs = Math.round(k.maxMs * 10) / 10;
+      }
+      return out;
+    },
+  };
+}

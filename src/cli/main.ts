@@ -82,8 +82,9 @@ Peer-to-peer network (needs broadcast in the region, signed node directory):
   --p2p.republishMs N         how often the node's signed record is republished [60000]
   --p2p.publishCatalog true   publish a signed summary of the catalogue for public indexers [false]
   --p2p.needCatchUp.lowMs N   ask a peer for missed needs this often while this node's gossip mesh
-                              is small (just started, or pruned by busy peers), ms [1000]
-  --p2p.needCatchUp.steadyMs N  and this often otherwise, ms [60000]
+                              on a need topic is small (just started, or pruned by busy peers), ms [1000]
+  --p2p.needCatchUp.meshLow N   "small": fewer mesh peers than this [3]
+  --p2p.needCatchUp.steadyMs N  ask this often otherwise, ms [60000]
   --indexer                   also run as a public indexer (directory and public catalogues only)
 
 ${MATCHING_START_HELP}`,

@@ -48,7 +48,7 @@ export interface BroadcastOptions {
   seenCapacity: number;
   /** Catch-up of missed needs (see above). */
   catchUp: {
-    /** Ask this often (ms, ± a quarter at random) while the mesh on a need topic has fewer than `meshLow` peers. */
+    /** Ask this often (ms, ± a quarter at random) while the mesh on a need topic has fewer than `meshLow` peers (gossipsub's Dlo). */
     lowMs: number;
     /** Ask this often otherwise (ms, ± a quarter). */
     steadyMs: number;
@@ -63,7 +63,7 @@ export const defaultBroadcastOptions: BroadcastOptions = {
   clockSkewSec: 30,
   perSenderPerMinute: 60,
   seenCapacity: 100_000,
-  catchUp: { lowMs: 1_000, steadyMs: 60_000, meshLow: 2, keep: 256 },
+  catchUp: { lowMs: 1_000, steadyMs: 60_000, meshLow: 3, keep: 256 },
 };
 
 export interface IncomingNeed {
