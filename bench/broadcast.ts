@@ -22,7 +22,10 @@
  *   published with NeedBroadcast.publish; reach, time until the last intended node accepted it,
  *   data copies and bytes received; bytes are counted on the wire (after noise and yamux) by the
  *   transport, and inside gossipsub RPCs (data vs subscriptions and IHAVE/IWANT/IDONTWANT/GRAFT/PRUNE);
- *   RPCs and wire frames per delivery (what the CPU mostly scales with); the CPU of the window per
+ *   RPCs and wire frames per delivery (what the CPU mostly scales with); copies also count the needs
+ *   carried by catch-up answers (NeedBroadcast asks a peer for missed needs: every second on a node
+ *   whose mesh is below Dlo, every minute otherwise; `catchUp` says how many copies and deliveries);
+ *   the garbage collector's pauses in the window (`gcPauses`, one heap for all nodes); the CPU of the window per
  *   delivery, all of it and above the idle phase's background; with `--profile`, the shares of the
  *   busy time by part (transport: noise, yamux, stream plumbing; gossipsub and its heartbeat; the
  *   node's own validation; GC; this harness);
@@ -825,7 +828,8 @@ function watchGc(): { stop(): Record<string, { count: number; totalMs: number; m
   const obs = new PerformanceObserver((list) => {
     for (const e of list.getEntries()) {
       const kind = kinds[(e as { detail?: { kind?: number } }).detail?.kind ?? -1] ?? 'other';
-      const k = (out[kind] ??= { count: 0, totalMs: 0, maxMs: 0 });
+      const k = out[kind] ?? { count: 0, totalMs: 0, maxMs: 0 };
+      out[kind] = k;
       k.count++;
       k.totalMs += e.duration;
       k.maxMs = Math.max(k.maxMs, e.duration);
