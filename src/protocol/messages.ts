@@ -16,6 +16,7 @@
  * Weft also requires `context.action`, `transaction_id`, `message_id` and `timestamp`, which it cannot
  * route, de-duplicate or expire a message without.
  */
+
 import { type Static, type TObject, type TSchema, type TString, Type } from '@sinclair/typebox';
 import { type TypeCheck, TypeCompiler, type ValueError } from '@sinclair/typebox/compiler';
 import { WeftError } from '../util/errors.js';
@@ -43,6 +44,7 @@ import {
   relaxationsUsed,
   type SchemaSlots,
 } from './deviations.js';
+import { firstDuplicateKey, memberCount, parsedMemberCount } from './json-keys.js';
 import './formats.js';
 
 type JsonObject = Record<string, unknown>;
@@ -188,8 +190,10 @@ export function parseBecknRequest<A extends Action = Action>(
     });
   }
   let value: unknown;
+  let text: string;
   try {
-    value = JSON.parse(typeof body === 'string' ? body : UTF8.decode(body));
+    text = typeof body === 'string' ? body : UTF8.decode(body);
+    value = JSON.parse(text);
   } catch (cause) {
     throw new WeftError('BAD_JSON', `the body is not valid JSON: ${(cause as Error).message}`, {
       peerAction: 'reject',
@@ -199,6 +203,7 @@ export function parseBecknRequest<A extends Action = Action>(
   if (!isObject(value)) {
     throw new WeftError('BAD_JSON', 'the body must be a JSON object', { peerAction: 'reject' });
   }
+  if (memberCount(text) !== parsedMemberCount(value)) throw duplicateKeyError(text);
   const action = actionOf(value, 'reject');
   if (opts.expectedAction !== undefined && action !== opts.expectedAction) {
     throw schemaError(
@@ -245,6 +250,20 @@ export function validateOutgoing(req: BecknRequest, opts: OutgoingOptions = {}):
 /** Narrows a body to one action. */
 export function isRequestFor<A extends Action>(req: BecknRequest, action: A): req is BecknRequest<A> {
   return req.context.action === action;
+}
+
+/** The signed bytes would read differently in a parser that keeps the first of two equal names. */
+function duplicateKeyError(text: string): WeftError {
+  const dup = firstDuplicateKey(text);
+  const where = dup ? (dup.path === '' ? 'the top-level object' : dup.path) : 'an object';
+  return new WeftError(
+    'BAD_JSON',
+    `the body repeats the name "${dup?.key ?? '?'}" in ${where}: names in an object must be unique`,
+    {
+      peerAction: 'reject',
+      details: dup ? { path: dup.path === '' ? dup.key : `${dup.path}.${dup.key}` } : {},
+    },
+  );
 }
 
 function isObject(v: unknown): v is JsonObject {

@@ -14,6 +14,7 @@ import {
   RELAXATION_NAMES,
   validateOutgoing,
 } from '../../../src/protocol/index.js';
+import { firstDuplicateKey, memberCount, parsedMemberCount } from '../../../src/protocol/json-keys.js';
 import { type ErrorCode, isWeftError, type WeftError } from '../../../src/util/errors.js';
 
 const MAX = 64 * 1024;
@@ -339,6 +340,69 @@ describe('parseBecknRequest: size and JSON', () => {
 
   test('bytes that are not UTF-8 are BAD_JSON', () => {
     assertCode(parseError(new Uint8Array([0x7b, 0xff, 0x7d])), 'BAD_JSON');
+  });
+
+  test('a name repeated in one object is BAD_JSON naming it and where (the signed bytes would be ambiguous)', () => {
+    const text = JSON.stringify(body('search'));
+    const cases: Array<[string, string, string]> = [
+      // [body, message part, details.path]
+      [
+        text.replace('"transaction_id":', `"transaction_id":"${MSG}","transaction_id":`),
+        '"transaction_id" in context',
+        'context.transaction_id',
+      ],
+      [
+        text.replace('{"context":', '{"message":{},"context":'),
+        '"message" in the top-level object',
+        'message',
+      ],
+      [
+        text.replace('"country":{"code":"CHN"}', '"country":{"code":"CHN","code":"IND"}'),
+        '"code" in context.location.country',
+        'context.location.country.code',
+      ],
+      // Escapes spell the same name.
+      [text.replace('"ttl":"PT30S"', '"ttl":"PT30S","t\u0074l":"PT9S"'), '"ttl" in context', 'context.ttl'],
+    ];
+    for (const [bad, what, path] of cases) {
+      assert.doesNotThrow(() => JSON.parse(bad), bad);
+      const e = parseError(bad);
+      assertCode(e, 'BAD_JSON');
+      assert.match(e.message, new RegExp(what.replace(/[.[\]]/g, '\\$&')));
+      assert.equal(e.details.path, path);
+    }
+    // Equal names in different objects, colons and quotes inside strings, arrays of objects: fine.
+    const fine = set(body('search'), 'message.intent', {
+      descriptor: { name: 'a:b "c": {d}', code: 'x' },
+      tags: [{ descriptor: { code: 'x' } }, { descriptor: { code: 'x' } }],
+    });
+    assert.doesNotThrow(() => parseBecknRequest(JSON.stringify(fine), { maxBytes: MAX }));
+  });
+});
+
+describe('json-keys', () => {
+  test('counts members in the text and in the parsed value alike when names are unique', () => {
+    for (const v of [
+      {},
+      [],
+      { a: [{ b: 1, c: { d: null } }, 'x:y'] },
+      { 'k"\\:': { '': [1, { z: true }] } },
+    ]) {
+      const t = JSON.stringify(v, null, 2);
+      assert.equal(memberCount(t), parsedMemberCount(JSON.parse(t)), t);
+      assert.equal(firstDuplicateKey(t), undefined);
+    }
+    assert.deepEqual(firstDuplicateKey('{"a":[1,{"b":2,"b":3}]}'), { path: 'a[1]', key: 'b' });
+    assert.deepEqual(firstDuplicateKey('{ "a" : 1 , "a" : 2 }'), { path: '', key: 'a' });
+    assert.deepEqual(firstDuplicateKey('{"a":{},"b":[],"c":[{}],"c":1}'), { path: '', key: 'c' });
+    // Hostile nesting: no recursion to overflow.
+    const depth = 100_000;
+    const deep = `${'{"x":['.repeat(depth)}{"a":1,"a":2}${']}'.repeat(depth)}`;
+    const parsed = JSON.parse(deep);
+    assert.notEqual(memberCount(deep), parsedMemberCount(parsed));
+    const dup = firstDuplicateKey(deep);
+    assert.equal(dup?.key, 'a');
+    assert.ok(dup?.path.endsWith('.x[0]'));
   });
 });
 
