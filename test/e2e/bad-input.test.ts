@@ -431,6 +431,28 @@ test('bad input: 10,000 generated bad requests get 4xx NACKs naming the problem;
         };
       },
     },
+    {
+      // Valid JSON, but one object names a member twice: which one counts differs between parsers.
+      kind: 'a name repeated in one object',
+      expect: 'BAD_JSON',
+      count: 200,
+      make: (r) => {
+        const req = valid(r);
+        const text = req.body.toString('utf8');
+        const names = [...new Set([...text.matchAll(/"([a-z_]+)":/g)].map((m) => m[1]!))];
+        const name = r.pick(names);
+        const twice = r.pick(['"x"', '1', 'null', '{}', '[]']);
+        const body = Buffer.from(text.replace(`"${name}":`, `"${name}":${twice},"${name}":`));
+        return {
+          kind: 'a name repeated in one object',
+          expect: 'BAD_JSON',
+          action: req.action,
+          body,
+          headers: { authorization: p1.sign(body) },
+          says: `repeats the name "${name}"`,
+        };
+      },
+    },
     // ---- SCHEMA
     {
       kind: 'wrong type at a random path',
