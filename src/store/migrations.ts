@@ -144,6 +144,15 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX public_catalogs_by_expiry ON public_catalogs (expires);
     `,
   },
+  {
+    // No query looked a ledger entry up by message id (the inbox and the outbox have their own
+    // unique keys for that), yet every append paid for this index.
+    version: 4,
+    name: 'drop the ledger index by message id, which no query used',
+    up: `
+      DROP INDEX IF EXISTS ledger_by_message;
+    `,
+  },
 ];
 
 const CREATE_MIGRATIONS_TABLE = `

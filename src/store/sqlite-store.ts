@@ -298,11 +298,6 @@ export class SqliteStore implements Store {
     const ledgerByTx = q<LedgerRow>(
       `SELECT ${LEDGER_COLUMNS} FROM ledger WHERE transaction_id = ? ORDER BY seq`,
     );
-    const ledgerFind = q<LedgerRow>(
-      `SELECT ${LEDGER_COLUMNS} FROM ledger
-       WHERE message_id = ? AND action = ? AND direction = ? AND counterparty = ?
-       ORDER BY seq LIMIT 1`,
-    );
 
     // The store refuses a gap as well as a duplicate: an entry is appended only if its seq is exactly
     // head + 1. The head is read once per call (inside its transaction, which holds the write lock),
@@ -349,10 +344,6 @@ export class SqliteStore implements Store {
       },
       async byTransaction(transactionId) {
         return ledgerByTx.all(transactionId).map(toEntry);
-      },
-      async findMessage(direction, messageId, action, counterparty) {
-        const row = ledgerFind.get(messageId, action, direction, counterparty);
-        return row && toEntry(row);
       },
       // Entries are numbered 1, 2, 3… without gaps (every append is head + 1), so the count is the
       // last seq: an index lookup, where COUNT(*) read the whole ledger at every /metrics scrape.

@@ -166,13 +166,6 @@ export interface Store {
     /** Entries with seq in [fromSeq, fromSeq + limit), in order. */
     range(fromSeq: number, limit: number): Promise<LedgerEntry[]>;
     byTransaction(transactionId: string): Promise<LedgerEntry[]>;
-    /** The entry recording a message, if any. */
-    findMessage(
-      direction: Direction,
-      messageId: string,
-      action: Action,
-      counterparty: string,
-    ): Promise<LedgerEntry | undefined>;
     count(): Promise<number>;
   };
 

@@ -117,7 +117,7 @@ export function storeContract(name: string, make: () => Promise<Store>): void {
         assert.deepEqual(await store.ledger.range(1, 10), []);
       });
 
-      it('appends, and returns head, range, byTransaction, findMessage and count', async () => {
+      it('appends, and returns head, range, byTransaction and count', async () => {
         await appendMany(store, 6, (seq) => ({
           transactionId: seq % 2 === 0 ? 'tx-even' : 'tx-odd',
           direction: seq % 3 === 0 ? 'out' : 'in',
@@ -139,11 +139,6 @@ export function storeContract(name: string, make: () => Promise<Store>): void {
           [2, 4, 6],
         );
         assert.deepEqual(await store.ledger.byTransaction('tx-none'), []);
-        const found = await store.ledger.findMessage('out', 'm-3', 'on_select', 'bpp-1');
-        assert.equal(found?.seq, 3);
-        assert.equal(await store.ledger.findMessage('in', 'm-3', 'on_select', 'bpp-1'), undefined);
-        assert.equal(await store.ledger.findMessage('out', 'm-3', 'select', 'bpp-1'), undefined);
-        assert.equal(await store.ledger.findMessage('out', 'm-3', 'on_select', 'bpp-2'), undefined);
       });
 
       it('keeps the body bytes exactly', async () => {
