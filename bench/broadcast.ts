@@ -25,7 +25,8 @@
  *   RPCs and wire frames per delivery (what the CPU mostly scales with); copies also count the needs
  *   carried by catch-up answers (NeedBroadcast asks a peer for missed needs: every second on a node
  *   whose mesh is below Dlo, every minute otherwise; `catchUp` says how many copies and deliveries);
- *   the garbage collector's pauses in the window (`gcPauses`, one heap for all nodes); the CPU of the window per
+ *   the garbage collector's pauses in the window (`gcPauses`, one heap for all nodes) and how late a
+ *   timer fired (`eventLoopDelayMs`: the queueing every node's work meets); the CPU of the window per
  *   delivery, all of it and above the idle phase's background; with `--profile`, the shares of the
  *   busy time by part (transport: noise, yamux, stream plumbing; gossipsub and its heartbeat; the
  *   node's own validation; GC; this harness);
@@ -59,7 +60,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { availableParallelism, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
-import { PerformanceObserver, constants as perfConstants } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver, constants as perfConstants } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
@@ -480,6 +481,8 @@ async function runSize(n: number, emit: (r: Record<string, unknown>) => void): P
   progress(`${n} nodes: gossipsub, ${needs} needs`);
   const profiler = values.profile ? await startProfile() : undefined;
   const gcWatch = watchGc();
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
   let gsBefore = meters();
   let gsT0 = performance.now();
   let gsCpu0 = cpuMs();
@@ -502,6 +505,7 @@ async function runSize(n: number, emit: (r: Record<string, unknown>) => void): P
   await sleep(T.tailMs); // the IHAVE gossip of the last need
   const gsElu = performance.eventLoopUtilization(elu).utilization;
   const gcPauses = gcWatch.stop();
+  loopDelay.disable();
   const cpuShares = profiler
     ? await profiler.stop(join(values.profile!, `gossipsub-${n}.cpuprofile`))
     : undefined;
@@ -514,6 +518,13 @@ async function runSize(n: number, emit: (r: Record<string, unknown>) => void): P
     ...gsSummary,
     // Pauses of this process's garbage collector during the window (all nodes share one heap).
     gcPauses,
+    // How late a 10 ms timer fired (all nodes share one event loop), ms: the histogram holds the
+    // whole interval between samples, so the 10 ms it was due after are taken off.
+    eventLoopDelayMs: {
+      p50: lateMs(loopDelay.percentile(50), 10),
+      p99: lateMs(loopDelay.percentile(99), 10),
+      max: lateMs(loopDelay.max, 10),
+    },
     // Copies by gossipsub and by catch-up answers (a node's ask for needs it may have missed).
     copiesPerDelivery: perDelivery(gs.dataCopies + gs.catchUpCopies, gsSummary.deliveries),
     catchUp: { copies: gs.catchUpCopies, deliveries: gs.catchUpTaken },
@@ -846,4 +857,9 @@ function watchGc(): { stop(): Record<string, { count: number; totalMs: number; m
       return out;
     },
   };
+}
+
+/** A sampled interval (ns) less the interval it was due after (ms), in ms to one decimal, not below 0. */
+function lateMs(intervalNs: number, dueMs: number): number {
+  return Math.max(0, Math.round((intervalNs / 1e6 - dueMs) * 10) / 10);
 }
