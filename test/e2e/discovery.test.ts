@@ -259,7 +259,7 @@ test('discovery: 20 nodes on TCP libp2p, needs reach every fitting supplier of t
   });
   const meshless = c.all.filter((n) => meshOf(n, GLOBAL_NEED_TOPIC).length === 0).length;
   t.diagnostic(
-    `${c.all.length} nodes started in ${lastStart - startAt} ms, ready ${meshMs} ms later; hubs' ${GLOBAL_NEED_TOPIC} mesh/subscribers ${hubMeshes.join(', ')}; ${meshless} nodes with an empty mesh there (reached by gossip only)`,
+    `${c.all.length} nodes started in ${lastStart - startAt} ms, ready ${meshMs} ms later; hubs' ${GLOBAL_NEED_TOPIC} mesh/subscribers ${hubMeshes.join(', ')}; ${meshless} nodes with an empty mesh there (reached by catch-up only)`,
   );
   assert.equal(c.all.length, 20);
   assert.equal(new Set(c.suppliers.flatMap((s) => s.profile.categories)).size, 5);
@@ -452,7 +452,7 @@ test('discovery under churn: with 20% of the nodes stopped and restarted while n
   await meshed(c.all, 30_000, { ready: isSubscribed });
   const t0 = Date.now();
   // A need must be handled by a fitting supplier whose run was live when it was published and
-  // lasted at least GRACE_MS after: long enough for delivery by gossip (about a heartbeat).
+  // lasted at least GRACE_MS after: long enough for delivery by gossip or by catch-up (about a second).
   const GRACE_MS = 5_000;
   const DOWN_MS = 1_500;
   const spans = new Map<string, Span[]>(

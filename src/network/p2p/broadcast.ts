@@ -247,14 +247,18 @@ export class NeedBroadcast {
         pubsub.getMeshPeers(t).length < this.opts.catchUp.meshLow ||
         now - (this.lastAsked.get(t) ?? 0) >= this.opts.catchUp.steadyMs,
     );
-    const candidates = new Map<string, PeerId>();
-    for (const t of due) for (const p of pubsub.getSubscribers(t)) candidates.set(p.toString(), p);
-    if (candidates.size === 0) return;
-    const pick = [...candidates.values()][Math.floor(Math.random() * candidates.size)]!;
+    // A random subscriber of a random due topic, asked about the due topics it follows (a peer of
+    // another region has none of this region's needs).
+    const subscribers = new Map(due.map((t) => [t, pubsub.getSubscribers(t)] as const));
+    const withPeers = due.filter((t) => subscribers.get(t)!.length > 0);
+    if (withPeers.length === 0) return;
+    const from = subscribers.get(withPeers[Math.floor(Math.random() * withPeers.length)]!)!;
+    const pick = from[Math.floor(Math.random() * from.length)]!;
+    const asked = withPeers.filter((t) => subscribers.get(t)!.some((p) => p.equals(pick)));
     for (const t of due) this.lastAsked.set(t, now);
     this.catchingUp = true;
     try {
-      await this.askCatchUp(pick, due);
+      await this.askCatchUp(pick, asked);
     } catch (e) {
       this.deps.logger.debug({ err: e, peer: pick.toString() }, 'need catch-up failed');
     } finally {
