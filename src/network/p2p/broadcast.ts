@@ -107,7 +107,12 @@ interface CatchUpRequest {
   have: string[];
 }
 
-/** A short hash of a need's identity (signer/message_id), enough to tell a node's open needs apart. */
+/** A need's identity: its signer and message id (a replay under another wrapping has the same). */
+function needId(signer: string, messageId: string): string {
+  return `${signer}/${messageId}`;
+}
+
+/** A short hash of a need's identity, enough to tell a node's open needs apart. */
 function needHash(id: string): string {
   return createHash('sha256').update(id).digest('base64url').slice(0, 12);
 }
@@ -195,7 +200,7 @@ export class NeedBroadcast {
       const sig = parseAuthorization(authorization);
       const ctx = (JSON.parse(body.toString('utf8')) as { context?: { message_id?: unknown } }).context;
       if (typeof ctx?.message_id === 'string') {
-        const id = `${sig.subscriberId}/${ctx.message_id}`;
+        const id = needId(sig.subscriberId, ctx.message_id);
         this.remember(id, sig.expires);
         this.keep(id, topic, data, sig.expires);
       }
@@ -214,9 +219,13 @@ export class NeedBroadcast {
       return ignore ? TopicValidatorResult.Ignore : TopicValidatorResult.Reject;
     }
     // Accepted: gossipsub forwards it; this node handles it after the validator returns.
-    this.keep(`${r.sender}/${r.request.context.message_id}`, msg.topic, msg.data, r.expiresSec);
+    this.keepNeed(r, msg.data);
     queueMicrotask(() => this.deps.onNeed(r));
     return TopicValidatorResult.Accept;
+  }
+
+  private keepNeed(r: IncomingNeed, data: Uint8Array): void {
+    this.keep(needId(r.sender, r.request.context.message_id), r.topic, data, r.expiresSec);
   }
 
   private keep(id: string, topic: string, data: Uint8Array, expiresSec: number): void {
@@ -282,15 +291,17 @@ export class NeedBroadcast {
     const list = JSON.parse(Buffer.from(answer.subarray()).toString('utf8')) as unknown;
     if (!Array.isArray(list)) throw new Error('the catch-up answer is not a list');
     let taken = 0;
-    this.deps.onCatchUp?.(list.length, 0);
-    for (const item of list.slice(0, this.opts.catchUp.keep)) {
-      const { topic, data } = (item ?? {}) as { topic?: unknown; data?: unknown };
-      if (typeof topic !== 'string' || typeof data !== 'string') throw new Error('bad catch-up entry');
-      const r = this.receive(topic, Buffer.from(data, 'utf8'));
-      if (r === 'duplicate' || r === 'expired') continue;
-      if (typeof r === 'string') throw new Error(`catch-up entry rejected: ${r}`);
-      taken++;
-      this.deps.onCatchUp?.(0, 1);
+    try {
+      for (const item of list.slice(0, this.opts.catchUp.keep)) {
+        const { topic, data } = (item ?? {}) as { topic?: unknown; data?: unknown };
+        if (typeof topic !== 'string' || typeof data !== 'string') throw new Error('bad catch-up entry');
+        const r = this.receive(topic, Buffer.from(data, 'utf8'));
+        if (r === 'duplicate' || r === 'expired') continue;
+        if (typeof r === 'string') throw new Error(`catch-up entry rejected: ${r}`);
+        taken++;
+      }
+    } finally {
+      this.deps.onCatchUp?.(list.length, taken);
     }
     if (taken > 0)
       this.deps.logger.info({ peer: peer.toString(), needs: taken }, 'caught up on missed needs');
@@ -307,7 +318,7 @@ export class NeedBroadcast {
       this.deps.onDropped?.(r, topic);
       return r;
     }
-    this.keep(`${r.sender}/${r.request.context.message_id}`, topic, data, r.expiresSec);
+    this.keepNeed(r, data);
     r.via = 'catch-up';
     this.deps.onNeed(r);
     return r;
@@ -381,7 +392,7 @@ export class NeedBroadcast {
       return 'schema';
     }
     if (request.context.bap_id !== sig.subscriberId || !request.context.bap_uri) return 'sender';
-    const id = `${sig.subscriberId}/${request.context.message_id}`;
+    const id = needId(sig.subscriberId, request.context.message_id);
     if (this.seen.has(id)) return 'duplicate';
     const nowSec = Math.floor(this.deps.clock.now() / 1000);
     let digest: string;
