@@ -4,11 +4,13 @@
  * protocol on the same connections for comparison.
  */
 import { createHash, type KeyObject, randomUUID } from 'node:crypto';
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { type Message, TopicValidatorResult } from '@libp2p/gossipsub';
 import type { RPC } from '@libp2p/gossipsub/message';
 import type { Connection, MultiaddrConnection, PeerId, Stream, Transport, Upgrader } from '@libp2p/interface';
 import { type MemoryTransportComponents, memory } from '@libp2p/memory';
-import { type LengthPrefixedStream, lpStream } from '@libp2p/utils';
+import { AbstractMultiaddrConnection, type LengthPrefixedStream, lpStream } from '@libp2p/utils';
+import { multiaddr } from '@multiformats/multiaddr';
 import {
   defaultBroadcastOptions,
   GLOBAL_NEED_TOPIC,
@@ -114,17 +116,118 @@ function delayUpgrader(upgrader: Upgrader, latencyMs: number, meter: Meter): Upg
   });
 }
 
-/** `@libp2p/memory` with every buffer a node writes delayed by `latencyMs` and counted on its meter. */
-export function delayedMemory(latencyMs: number, meter: Meter) {
+/**
+ * How a worker thread that holds some of the nodes reaches the nodes of the other workers: a
+ * connection to one of them is a `MessageChannel`, one end kept, the other handed (through the
+ * coordinating thread) to the listener in the worker of the node dialled.
+ */
+export interface CrossWorkerLinks {
+  /** True when the node listening at this memory address lives in another worker. */
+  isRemote(address: string): boolean;
+  /** Hands `port` to the worker of the node listening at `address`, for a connection from `dialer`. */
+  open(address: string, dialer: string, port: MessagePort): void;
+  /** This worker's listeners by memory address: each takes a connection from another worker. */
+  listeners: Map<string, (port: MessagePort, dialer: string) => void>;
+}
+
+/**
+ * One connection between two workers: each buffer written is copied into a buffer of its own and
+ * transferred over the port (the sender's buffers may be reused or pooled); "close" and "reset" end
+ * it. Its writes are delayed and counted by `delayConnection` like those of `@libp2p/memory`.
+ */
+class PortConnection extends AbstractMultiaddrConnection {
+  constructor(
+    private readonly port: MessagePort,
+    init: ConstructorParameters<typeof AbstractMultiaddrConnection>[0],
+  ) {
+    super(init);
+    port.on('message', (m: Uint8Array | 'close' | 'reset') => {
+      if (m === 'close') {
+        port.close();
+        this.onTransportClosed();
+      } else if (m === 'reset') {
+        port.close();
+        this.onRemoteReset();
+      } else {
+        this.onData(m);
+      }
+    });
+  }
+
+  sendData(data: Parameters<AbstractMultiaddrConnection['sendData']>[0] | Uint8Array) {
+    const bytes = data instanceof Uint8Array ? data : data.subarray();
+    const copy = new Uint8Array(bytes.byteLength);
+    copy.set(bytes);
+    this.port.postMessage(copy, [copy.buffer]);
+    return { sentBytes: copy.byteLength, canSendMore: true };
+  }
+
+  sendReset(): void {
+    this.port.postMessage('reset');
+    this.port.close();
+  }
+
+  async sendClose(): Promise<void> {
+    this.port.postMessage('close');
+    this.port.close();
+  }
+
+  sendPause(): void {
+    // read backpressure is not supported (nor by @libp2p/memory)
+  }
+
+  sendResume(): void {}
+}
+
+/**
+ * `@libp2p/memory` with every buffer a node writes delayed by `latencyMs` and counted on its meter;
+ * with `links`, a node of another worker thread is dialled over a `PortConnection`.
+ */
+export function delayedMemory(latencyMs: number, meter: Meter, links?: CrossWorkerLinks) {
   const factory = memory();
   return (components: MemoryTransportComponents): Transport => {
     const t = factory(components);
     const dial = t.dial.bind(t);
     const createListener = t.createListener.bind(t);
-    t.dial = (ma, options) =>
-      dial(ma, { ...options, upgrader: delayUpgrader(options.upgrader, latencyMs, meter) });
-    t.createListener = (options) =>
-      createListener({ ...options, upgrader: delayUpgrader(options.upgrader, latencyMs, meter) });
+    const log = components.logger.forComponent('bench:port');
+    t.dial = async (ma, options) => {
+      const upgrader = delayUpgrader(options.upgrader, latencyMs, meter);
+      const address = ma.decapsulate('/p2p').toString();
+      if (!links?.isRemote(address)) return dial(ma, { ...options, upgrader });
+      const { port1, port2 } = new MessageChannel();
+      links.open(address, components.peerId.toString(), port2);
+      const maConn = new PortConnection(port1, { remoteAddr: ma, direction: 'outbound', log });
+      try {
+        return await upgrader.upgradeOutbound(maConn, options);
+      } catch (e) {
+        maConn.abort(e as Error);
+        throw e;
+      }
+    };
+    t.createListener = (options) => {
+      const upgrader = delayUpgrader(options.upgrader, latencyMs, meter);
+      const listener = createListener({ ...options, upgrader });
+      if (!links) return listener;
+      const shutdown = new AbortController();
+      const listen = listener.listen.bind(listener);
+      const close = listener.close.bind(listener);
+      let address: string | undefined;
+      listener.listen = async (ma) => {
+        await listen(ma);
+        address = ma.toString();
+        links.listeners.set(address, (port, dialer) => {
+          const remoteAddr = multiaddr(`${address}-outgoing/p2p/${dialer}`);
+          const maConn = new PortConnection(port, { remoteAddr, direction: 'inbound', log });
+          upgrader.upgradeInbound(maConn, { signal: shutdown.signal }).catch((e) => maConn.abort(e));
+        });
+      };
+      listener.close = async () => {
+        if (address) links.listeners.delete(address);
+        shutdown.abort();
+        await close();
+      };
+      return listener;
+    };
     return t;
   };
 }
@@ -182,7 +285,13 @@ export interface BenchHostOptions {
   gossip: P2pOptions['gossip'];
 }
 
-export async function createBenchHost(keys: KeyPair, listen: string, opts: BenchHostOptions, meter: Meter) {
+export async function createBenchHost(
+  keys: KeyPair,
+  listen: string,
+  opts: BenchHostOptions,
+  meter: Meter,
+  links?: CrossWorkerLinks,
+) {
   // The node's own host factory, with the in-memory delayed transport in place of TCP.
   const host: P2pHost = await createP2pHost(
     {
@@ -195,7 +304,7 @@ export async function createBenchHost(keys: KeyPair, listen: string, opts: Bench
       gossip: opts.gossip,
     },
     { keys, scoredTopics: [needTopic(REGION), GLOBAL_NEED_TOPIC, PROFILE_TOPIC] },
-    { transports: [delayedMemory(opts.latencyMs, meter)], connectionMonitor: opts.connectionMonitor },
+    { transports: [delayedMemory(opts.latencyMs, meter, links)], connectionMonitor: opts.connectionMonitor },
   );
   meterRpcs(host, meter);
   return host;
@@ -241,9 +350,10 @@ export async function startBenchNode(
   keys: KeyPair,
   opts: BenchHostOptions,
   onArrival: (messageId: string) => void,
+  links?: CrossWorkerLinks,
 ): Promise<BenchNode> {
   const meter = new Meter();
-  const host = await createBenchHost(keys, `/memory/weft-${index}`, opts, meter);
+  const host = await createBenchHost(keys, `/memory/weft-${index}`, opts, meter, links);
   await host.start();
   const arrivals = new Map<string, number>();
   const parents = new Map<string, string>();
@@ -465,7 +575,7 @@ export interface CpuProfile {
 }
 
 /**
- * Who spent the busy (non-idle) time of a CPU profile, as shares: each sample goes to the nearest
+ * Who spent the busy (non-idle) time of CPU profiles (one per worker thread), as shares: each sample goes to the nearest
  * frame on its stack that belongs to a known part (node internals, wasm and anonymous frames are
  * charged to their caller). `transport` is what the real host stack pays to move bytes: noise
  * (ChaCha20-Poly1305 in wasm or node crypto), yamux, libp2p's stream and event plumbing and the
@@ -474,7 +584,19 @@ export interface CpuProfile {
  * noise handshakes); `weft` the node's own validation (envelope, signature, schema); `bench` this
  * harness (latency timers, meters, arrival bookkeeping).
  */
-export function profileShares(profile: CpuProfile): Record<string, number> {
+export function profileShares(profiles: CpuProfile[]): Record<string, number> {
+  const time = new Map<string, number>();
+  for (const p of profiles) for (const [k, t] of partTimes(p)) time.set(k, (time.get(k) ?? 0) + t);
+  time.delete('idle');
+  const busy = [...time.values()].reduce((s, t) => s + t, 0);
+  const shares: Record<string, number> = {};
+  for (const [k, t] of [...time].sort((a, b) => b[1] - a[1]))
+    shares[k] = Math.round((t / busy) * 1000) / 1000;
+  return shares;
+}
+
+/** Time (µs) of one profile by part, as `profileShares` describes. */
+function partTimes(profile: CpuProfile): Map<string, number> {
   const byId = new Map(profile.nodes.map((x) => [x.id, x]));
   const parent = new Map<number, number>();
   for (const x of profile.nodes) for (const c of x.children ?? []) parent.set(c, x.id);
@@ -520,10 +642,5 @@ export function profileShares(profile: CpuProfile): Record<string, number> {
     const p = partOf(id);
     time.set(p, (time.get(p) ?? 0) + (profile.timeDeltas[i] ?? 0));
   });
-  time.delete('idle');
-  const busy = [...time.values()].reduce((s, t) => s + t, 0);
-  const shares: Record<string, number> = {};
-  for (const [k, t] of [...time].sort((a, b) => b[1] - a[1]))
-    shares[k] = Math.round((t / busy) * 1000) / 1000;
-  return shares;
+  return time;
 }

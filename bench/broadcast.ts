@@ -3,16 +3,22 @@
  *
  *   node --import tsx bench/broadcast.ts [--nodes 100,500] [--needs 20] [--dials 8] [--idle 50]
  *                                        [--latency 20] [--seed 1] [--budget 600] [--connection-monitor]
+ *                                        [--workers N]   (threads the nodes are spread over; default: one per core)
  *                                        [--mesh D,Dlo,Dhi] [--gossip Dlazy,factor,heartbeats]
  *                                        [--profile DIR]   (a CPU profile of each gossipsub phase)
  *                                        [--quick]   (30 and 60 nodes, 5 needs, 10 idle nodes, 300 s)
  *
  * Each network size runs in its own child process (fresh heap, `--expose-gc`, a 64 MB young generation).
- * GC is still a fifth to a quarter of the CPU at 500 nodes (`cpuProfileShares.gc`): the cost of one
- * ~1.5 GB heap shared by all nodes, which a node alone, with a heap of a few MB, does not pay. The
- * child starts that many real Weft libp2p hosts (the gossipsub settings and scoring of createP2pHost,
- * noise, yamux, identify) on `@libp2p/memory`, every buffer a node writes delayed by `--latency` ms
- * (pipelined) and counted; each node subscribes like P2pNetwork.start (profile topic, its region's
+ * The child spreads that many real Weft libp2p hosts (the gossipsub settings and scoring of
+ * createP2pHost, noise, yamux, identify) over `--workers` worker threads (bench/broadcast-worker.ts;
+ * node i in worker i mod N) and coordinates them from its main thread. Nodes of one worker connect on
+ * `@libp2p/memory`, nodes of two workers over a MessageChannel of their own; either way every buffer
+ * a node writes is delayed by `--latency` ms (pipelined) and counted. A real node has a core to
+ * itself; here a worker's nodes share its event loop and heap, so all times are pessimistic (GC is
+ * still a tenth to a fifth of the CPU, `cpuProfileShares.gc`: the cost of heaps of hundreds of MB
+ * shared by hundreds of nodes, which a node alone, with a heap of a few MB, does not pay). With
+ * `--workers 1`, all nodes share one thread, as in earlier versions of this bench. Each node
+ * subscribes like P2pNetwork.start (profile topic, its region's
  * need topic, the cross-region topic) and validates with the project's NeedBroadcast. Every node
  * dials `--dials` random others (bootstrap style); all nodes are in one region, so every node but the
  * buyer is an intended supplier of every need. After the meshes form:
@@ -25,8 +31,10 @@
  *   RPCs and wire frames per delivery (what the CPU mostly scales with); copies also count the needs
  *   carried by catch-up answers (NeedBroadcast asks a peer for missed needs: every second on a node
  *   whose mesh is below Dlo, every minute otherwise; `catchUp` says how many copies and deliveries);
- *   the garbage collector's pauses in the window (`gcPauses`, one heap for all nodes) and how late a
- *   timer fired (`eventLoopDelayMs`: the queueing every node's work meets); the CPU of the window per
+ *   the garbage collectors' pauses in the window (`gcPauses`, one heap per worker) and how late a
+ *   timer fired in the worst worker (`eventLoopDelayMs`: the queueing every node's work meets); the
+ *   time is taken on a clock all threads share, from just before the buyer's publish to the last
+ *   intended node's validator accepting the need; the CPU of the window (all threads) per
  *   delivery, all of it and above the idle phase's background; with `--profile`, the shares of the
  *   busy time by part (transport: noise, yamux, stream plumbing; gossipsub and its heartbeat; the
  *   node's own validation; GC; this harness);
@@ -43,10 +51,10 @@
  * The whole run keeps to `--budget` seconds: sizes share it in proportion (the smaller ones at least
  * 240 s), and a size whose next phase or next need would not fit stops there and says so in `notes`
  * (here, building 500 nodes took 76 to 290 s with the machine's other load: 4000 noise handshakes).
- * All nodes share one event loop on one core, so every delay of one node's processing is everyone's:
- * times are pessimistic for gossipsub and flooding, not for the direct model; the event-loop
- * utilisation of each phase is reported (near 1: the times measure this process's CPU, not the
- * network); `ownCpuModel` estimates the time with a CPU per node from the measured hops and CPU
+ * The nodes of a worker share one event loop, so every delay of one node's processing is all of
+ * theirs: times are pessimistic for gossipsub and flooding, not for the direct model; the event-loop
+ * utilisation of each phase is reported, of the busiest worker and of each (near 1: the times measure
+ * the machine's CPU, not the network); `ownCpuModel` estimates the time with a CPU per node from the measured hops and CPU
  * per delivery (a model, labelled as one). libp2p's connection monitor (a ping stream per connection every 10 s, on in the node) is
  * off unless `--connection-monitor`: measured here, it was 70% of the idle CPU of 200 in-process
  * nodes (445 against 128 ms per second), which a real node pays alone (~1 ms/s). A first need warms
@@ -56,36 +64,36 @@
  */
 import '../src/util/compat.js';
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector';
 import { availableParallelism, totalmem } from 'node:os';
-import { dirname, join } from 'node:path';
-import { monitorEventLoopDelay, PerformanceObserver, constants as perfConstants } from 'node:perf_hooks';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { needTopic } from '../src/network/p2p/broadcast.js';
+import { Worker } from 'node:worker_threads';
 import { defaultP2pOptions } from '../src/network/p2p/host.js';
-import { generateKeyPair, type KeyPair } from '../src/protocol/keys.js';
+import { generateKeyPair } from '../src/protocol/keys.js';
 import {
   type BenchHostOptions,
-  type BenchNode,
-  type CpuProfile,
   diffTotals,
   type FloodCounters,
-  FloodNode,
   httpRequestBytes,
+  type Meter,
   type MeterTotals,
   profileShares,
   quantile,
-  REGION,
   seededRandom,
   signNeed,
   sleep,
-  startBenchNode,
   sumMeters,
 } from './broadcast-lib.js';
+import {
+  type FromWorker,
+  indexOfAddress,
+  type ToWorker,
+  type WindowFigures,
+  type WorkerInit,
+} from './broadcast-worker.js';
 
 const TARGET = { reach: 1, copiesPerDelivery: 5, p99ReachAllMsAt500: 1000, memoryMbPerIdleNode: 30 };
 /** Dials in flight at once: more made noise handshakes time out on a busy event loop (measured: 512 of 4000 at 128). */
@@ -107,6 +115,8 @@ const { values } = parseArgs({
     'connection-monitor': { type: 'boolean', default: false },
     budget: { type: 'string' },
     quick: { type: 'boolean', default: false },
+    /** Worker threads the nodes are spread over (default: one per core). */
+    workers: { type: 'string' },
     child: { type: 'boolean', default: false },
     deadline: { type: 'string' },
   },
@@ -117,6 +127,7 @@ const needs = Number(values.needs ?? (quick ? 5 : 20));
 const dials = Number(values.dials);
 const idle = Number(values.idle ?? (quick ? 10 : 50));
 const latencyMs = Number(values.latency);
+const workers = Number(values.workers ?? availableParallelism());
 const seed = Number(values.seed);
 const connectionMonitor = values['connection-monitor'];
 /** Gossipsub D,Dlo,Dhi (default: the node's). */
@@ -146,7 +157,15 @@ if (
 /** A node with fewer mesh peers than Dlo (and more topic peers) is still grafting. */
 const MESH_MIN = mesh.Dlo;
 const budgetSec = Number(values.budget ?? (quick ? 300 : 600));
-for (const [k, v] of Object.entries({ needs, dials, idle, latency: latencyMs, seed, budget: budgetSec })) {
+for (const [k, v] of Object.entries({
+  needs,
+  dials,
+  idle,
+  latency: latencyMs,
+  seed,
+  budget: budgetSec,
+  workers,
+})) {
   if (!Number.isInteger(v) || v < 1) throw new Error(`--${k} must be a positive integer`);
 }
 if (sizes.some((n) => !Number.isInteger(n) || n < 3)) {
@@ -173,27 +192,6 @@ const MB = 1024 * 1024;
 
 // ------------------------------------------------------------------ one network size (child process)
 
-/** A CPU profile of one phase, through the inspector (node --cpu-prof would profile the whole run). */
-async function startProfile(): Promise<{ stop(file: string): Promise<Record<string, number>> }> {
-  const session = new Session();
-  session.connect();
-  const post = (method: string, params?: object) =>
-    new Promise<unknown>((resolve, reject) =>
-      session.post(method, params, (err, res) => (err ? reject(err) : resolve(res))),
-    );
-  await post('Profiler.enable');
-  await post('Profiler.start');
-  return {
-    async stop(file) {
-      const { profile } = (await post('Profiler.stop')) as { profile: CpuProfile };
-      mkdirSync(dirname(file), { recursive: true });
-      writeFileSync(file, JSON.stringify(profile));
-      session.disconnect();
-      return profileShares(profile);
-    },
-  };
-}
-
 interface NeedResult {
   reached: number;
   intended: number;
@@ -201,6 +199,126 @@ interface NeedResult {
   lastMs: number;
   /** Hops from the buyer to the farthest node, along the links the first accepted copies took. */
   maxHops: number;
+}
+
+const WORKER = new URL('./broadcast-worker.ts', import.meta.url);
+
+/** The worker threads of one network size, and what the coordinator knows of their nodes. */
+class Cluster {
+  private readonly threads: Worker[];
+  private nextCall = 0;
+  private readonly calls = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
+  /** Per node index: its peer id, address and key id. */
+  readonly nodes: Array<{ peerId: string; addr: string; keyId: string }> = [];
+  readonly indexOfPeer = new Map<string, number>();
+  /** message_id → [node index, time on the shared clock] of each node that accepted it. */
+  readonly arrivals = new Map<string, Array<[number, number]>>();
+  private waiting: { id: string; target: number; done(): void } | undefined;
+
+  constructor(count: number, hostOpts: BenchHostOptions) {
+    this.threads = Array.from({ length: count }, (_, worker) => {
+      const init: WorkerInit = { worker, workers: count, hostOpts };
+      // tsx's loader hooks are per thread: the worker registers them before importing its module.
+      const boot = `import('tsx/esm/api').then((tsx) => tsx.tsImport(${JSON.stringify(WORKER.href)}, ${JSON.stringify(import.meta.url)}))`;
+      const w = new Worker(boot, { eval: true, workerData: init });
+      w.on('message', (m: FromWorker) => this.onMessage(m));
+      w.on('error', (e) => {
+        for (const c of this.calls.values()) c.reject(e);
+        this.calls.clear();
+      });
+      return w;
+    });
+  }
+
+  get size(): number {
+    return this.threads.length;
+  }
+
+  /** The worker that holds node `index`. */
+  owner(index: number): number {
+    return index % this.threads.length;
+  }
+
+  call<T>(worker: number, op: string, args: Record<string, unknown> = {}): Promise<T> {
+    const call = this.nextCall++;
+    return new Promise<T>((resolve, reject) => {
+      this.calls.set(call, { resolve: resolve as (v: unknown) => void, reject });
+      this.threads[worker]!.postMessage({ call, op, args } satisfies ToWorker);
+    });
+  }
+
+  all<T>(op: string, args: Record<string, unknown> = {}): Promise<T[]> {
+    return Promise.all(this.threads.map((_, k) => this.call<T>(k, op, args)));
+  }
+
+  /** Resolves once `target` nodes accepted the need, or after `timeoutMs`. */
+  allArrived(id: string, target: number, timeoutMs: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const finish = () => {
+        clearTimeout(timer);
+        this.waiting = undefined;
+        resolve();
+      };
+      const timer = setTimeout(finish, timeoutMs);
+      this.waiting = { id, target, done: finish };
+      if ((this.arrivals.get(id)?.length ?? 0) >= target) finish();
+    });
+  }
+
+  private onMessage(m: FromWorker): void {
+    if ('arrivals' in m) {
+      for (const [id, index, at] of m.arrivals) {
+        let xs = this.arrivals.get(id);
+        if (!xs) {
+          xs = [];
+          this.arrivals.set(id, xs);
+        }
+        xs.push([index, at]);
+        if (this.waiting?.id === id && xs.length >= this.waiting.target) this.waiting.done();
+      }
+    } else if ('link' in m) {
+      // A connection from a node of one worker to a node of another: the port goes to the listener's worker.
+      this.threads[this.owner(indexOfAddress(m.link))]!.postMessage(m, [m.port]);
+    } else {
+      const c = this.calls.get(m.call);
+      if (!c) return;
+      this.calls.delete(m.call);
+      if (m.error !== undefined) c.reject(new Error(m.error));
+      else c.resolve(m.result);
+    }
+  }
+}
+
+/** What the workers measured over one window, merged: event loops, GC pauses, CPU shares. */
+function mergeWindows(ws: WindowFigures[]) {
+  const gcPauses: WindowFigures['gcPauses'] = {};
+  for (const w of ws) {
+    for (const [kind, g] of Object.entries(w.gcPauses)) {
+      const k = gcPauses[kind] ?? { count: 0, totalMs: 0, maxMs: 0 };
+      gcPauses[kind] = k;
+      k.count += g.count;
+      k.totalMs += g.totalMs;
+      k.maxMs = Math.max(k.maxMs, g.maxMs);
+    }
+  }
+  for (const k of Object.values(gcPauses)) {
+    k.totalMs = Math.round(k.totalMs);
+    k.maxMs = Math.round(k.maxMs * 10) / 10;
+  }
+  const elus = ws.map((w) => w.eventLoopUtilization);
+  const profiles = ws.flatMap((w) => (w.profile ? [w.profile] : []));
+  return {
+    /** The busiest worker's event-loop utilisation (its nodes' work waits on it), and each worker's. */
+    eventLoopUtilization: round(Math.max(...elus), 2),
+    eventLoopUtilizationPerWorker: elus.map((x) => round(x, 2)),
+    eventLoopDelayMs: {
+      p50: Math.max(...ws.map((w) => w.eventLoopDelayMs.p50)),
+      p99: Math.max(...ws.map((w) => w.eventLoopDelayMs.p99)),
+      max: Math.max(...ws.map((w) => w.eventLoopDelayMs.max)),
+    },
+    gcPauses,
+    ...(profiles.length > 0 ? { cpuProfileShares: profileShares(profiles) } : {}),
+  };
 }
 
 /** Runs one size; `emit` receives the result so far after each phase (the last one is complete). */
@@ -212,122 +330,104 @@ async function runSize(n: number, emit: (r: Record<string, unknown>) => void): P
   const deadline = values.deadline ? Number(values.deadline) : Number.POSITIVE_INFINITY;
   const left = () => deadline - Date.now();
   const hostOpts: BenchHostOptions = { latencyMs, connectionMonitor, mesh, gossip };
-  const result: Record<string, unknown> = { nodes: n, phase: 'build' };
+  const result: Record<string, unknown> = { nodes: n, workers, phase: 'build' };
   const report = (phase: string) => {
     result.phase = phase;
     result.seconds = round((performance.now() - t0) / 1000);
     if (notes.length > 0) result.notes = notes;
     emit(result);
   };
-
-  // Arrivals are counted per message id so a need's wait ends on the last one, not on a poll.
-  const counts = new Map<string, number>();
-  let waiting: { id: string; target: number; done: () => void } | undefined;
-  const onArrival = (id: string) => {
-    const c = (counts.get(id) ?? 0) + 1;
-    counts.set(id, c);
-    if (waiting && waiting.id === id && c >= waiting.target) waiting.done();
-  };
-  const allArrived = (id: string, target: number, timeoutMs: number) =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(finish, timeoutMs);
-      function finish() {
-        clearTimeout(timer);
-        waiting = undefined;
-        resolve();
-      }
-      waiting = { id, target, done: finish };
-      if ((counts.get(id) ?? 0) >= target) finish();
-    });
+  const cluster = new Cluster(workers, hostOpts);
 
   const gc = (globalThis as { gc?: () => void }).gc ?? (runInNewContext('gc') as () => void);
+  /** Memory after collecting garbage in every thread: the process's RSS, and heap + external of all threads. */
   const settle = async () => {
+    const threads = await cluster.all<{ heap: number; external: number }>('settle');
     for (let i = 0; i < 3; i++) {
       gc();
       await sleep(200);
     }
     const m = process.memoryUsage();
-    return { rss: m.rss, heap: m.heapUsed, external: m.external + m.arrayBuffers };
+    return {
+      rss: m.rss,
+      heap: m.heapUsed + threads.reduce((s, t) => s + t.heap, 0),
+      external: m.external + m.arrayBuffers + threads.reduce((s, t) => s + t.external, 0),
+    };
   };
   const memEmpty = await settle();
 
-  const nodes: BenchNode[] = [];
+  /** Starts nodes [from, to), each in the worker `Cluster.owner` names. */
   const start = async (from: number, to: number) => {
-    const keys: KeyPair[] = [];
-    for (let i = from; i < to; i++) keys.push(generateKeyPair());
-    for (let i = from; i < to; i += 50) {
-      const batch = keys
-        .slice(i - from, Math.min(to, i + 50) - from)
-        .map((k, j) => startBenchNode(i + j, k, hostOpts, onArrival));
-      nodes.push(...(await Promise.all(batch)));
+    const byWorker = Array.from({ length: cluster.size }, () => [] as number[]);
+    for (let i = from; i < to; i++) byWorker[cluster.owner(i)]!.push(i);
+    type Started = { index: number; peerId: string; addr: string; keyId: string };
+    const started = await Promise.all(
+      byWorker.map((indices, k) => cluster.call<Started[]>(k, 'start', { indices })),
+    );
+    for (const x of started.flat()) {
+      cluster.nodes[x.index] = x;
+      cluster.indexOfPeer.set(x.peerId, x.index);
     }
   };
   /** Each node in [from, to) dials `dials` distinct random nodes of [0, to). */
   const connect = async (from: number, to: number) => {
-    const jobs: Array<[number, number]> = [];
+    const byWorker = Array.from({ length: cluster.size }, () => [] as Array<[number, string]>);
+    let dialCount = 0;
     for (let i = from; i < to; i++) {
       const targets = new Set<number>();
       while (targets.size < Math.min(dials, to - 1)) {
         const j = pick(to);
         if (j !== i) targets.add(j);
       }
-      for (const j of targets) jobs.push([i, j]);
+      for (const j of targets) byWorker[cluster.owner(i)]!.push([i, cluster.nodes[j]!.addr]);
+      dialCount += targets.size;
     }
-    let failed = 0;
-    const reasons = new Map<string, number>();
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: DIAL_CONCURRENCY }, async () => {
-        while (next < jobs.length) {
-          const [i, j] = jobs[next++]!;
-          const addr = nodes[j]!.host.getMultiaddrs()[0]!;
-          try {
-            await nodes[i]!.host.dial(addr, { signal: AbortSignal.timeout(60_000) });
-          } catch (e) {
-            failed++;
-            const why = e instanceof Error ? `${e.name}: ${e.message}`.slice(0, 120) : String(e);
-            reasons.set(why, (reasons.get(why) ?? 0) + 1);
-          }
-        }
-      }),
+    const outcomes = await Promise.all(
+      byWorker.map((jobs, k) =>
+        cluster.call<{ failed: number; reasons: Record<string, number> }>(k, 'dial', {
+          jobs,
+          concurrency: DIAL_CONCURRENCY,
+        }),
+      ),
     );
-    return { dials: jobs.length, failed, reasons: Object.fromEntries(reasons) };
+    const reasons: Record<string, number> = {};
+    for (const o of outcomes)
+      for (const [why, c] of Object.entries(o.reasons)) reasons[why] = (reasons[why] ?? 0) + c;
+    return { dials: dialCount, failed: outcomes.reduce((s, o) => s + o.failed, 0), reasons };
   };
-  const topic = needTopic(REGION);
-  type Mesh = { getMeshPeers(t: string): string[]; getSubscribers(t: string): unknown[] };
-  const meshOf = (x: BenchNode) => (x.host.services.pubsub as unknown as Mesh).getMeshPeers(topic).length;
-  const topicPeersOf = (x: BenchNode) =>
-    (x.host.services.pubsub as unknown as Mesh).getSubscribers(topic).length;
+  /** Per node: [index, region mesh peers, region topic peers, connected peers]. */
+  const meshRows = async () => (await cluster.all<Array<[number, number, number, number]>>('mesh')).flat();
   /** Until every node has at least MESH_MIN mesh peers on the region topic (or all its topic peers). */
   const meshesFormed = async (timeoutMs: number) => {
     const until = performance.now() + timeoutMs;
     for (;;) {
-      const short = nodes.filter((x) => meshOf(x) < Math.min(MESH_MIN, topicPeersOf(x))).length;
+      const short = (await meshRows()).filter(([, m, t]) => m < Math.min(MESH_MIN, t)).length;
       if (short === 0) return 0;
       if (performance.now() > until) return short;
       await sleep(250);
     }
   };
-  const meters = () => sumMeters(nodes.map((x) => x.meter));
+  const meters = async () => sumMeters((await cluster.all<MeterTotals>('meters')) as Meter[]);
   const cpuMs = () => {
-    const c = process.cpuUsage();
+    const c = process.cpuUsage(); // all threads of the process
     return (c.user + c.system) / 1000;
   };
-  const indexOf = new Map<string, number>();
   /** Hops from the buyer to the farthest node that accepted the need. */
-  const maxHops = (messageId: string, buyer: BenchNode) => {
-    if (indexOf.size < nodes.length) for (const x of nodes) indexOf.set(x.host.peerId.toString(), x.index);
-    const depth = new Map<number, number>([[buyer.index, 0]]);
+  const maxHops = async (messageId: string, buyer: number) => {
+    const rows = (await cluster.all<Array<[number, string]>>('parents', { messageId })).flat();
+    const parentOf = new Map(rows.map(([i, p]) => [i, cluster.indexOfPeer.get(p)]));
+    const depth = new Map<number, number>([[buyer, 0]]);
     const depthOf = (i: number, guard: number): number => {
       const known = depth.get(i);
       if (known !== undefined) return known;
-      const parent = indexOf.get(nodes[i]!.parents.get(messageId) ?? '');
-      const d = parent === undefined || guard > nodes.length ? Number.NaN : depthOf(parent, guard + 1) + 1;
+      const parent = parentOf.get(i);
+      const d =
+        parent === undefined || guard > cluster.nodes.length ? Number.NaN : depthOf(parent, guard + 1) + 1;
       depth.set(i, d);
       return d;
     };
     let max = 0;
-    for (const x of nodes) if (x.arrivals.has(messageId)) max = Math.max(max, depthOf(x.index, 0));
+    for (const [i] of cluster.arrivals.get(messageId) ?? []) max = Math.max(max, depthOf(i, 0));
     return max;
   };
   const stats = (xs: number[]) => ({
@@ -349,12 +449,12 @@ async function runSize(n: number, emit: (r: Record<string, unknown>) => void): P
   if (short > 0) {
     notes.push(`${short} nodes still had fewer than ${MESH_MIN} mesh peers after ${T.meshTimeoutMs} ms`);
   }
-  const degrees = nodes.map((x) => new Set(x.host.getConnections().map((c) => c.remotePeer.toString())).size);
+  const rows = await meshRows();
   result.topology = {
     dialsPerNode: dials,
     failedDials: dialed.failed,
-    degree: stats(degrees),
-    regionMesh: stats(nodes.map(meshOf)),
+    degree: stats(rows.map((r) => r[3])),
+    regionMesh: stats(rows.map((r) => r[1])),
     startMs: Math.round(built - t0),
     dialMs: Math.round(connected - built),
     meshMs: Math.round(meshed - connected),
@@ -363,26 +463,25 @@ async function runSize(n: number, emit: (r: Record<string, unknown>) => void): P
   const memBuilt = await settle();
   report('built');
 
-  // Idle traffic.
-  let elu = performance.eventLoopUtilization();
   let idleWirePerSec = Number.NaN;
   /** CPU of the quiet network (heartbeats, scoring, timers): the background every phase pays. */
   let idleCpuMsPerSec = Number.NaN;
   if (left() > RESERVE_MS + T.settleMs + T.idleMs + 30_000) {
     await sleep(T.settleMs);
-    const idleBefore = meters();
+    const idleBefore = await meters();
     const idleT0 = performance.now();
     const idleCpu0 = cpuMs();
-    elu = performance.eventLoopUtilization();
+    await cluster.all('windowStart', { profile: false });
     await sleep(T.idleMs);
-    const idleElu = performance.eventLoopUtilization(elu).utilization;
-    const idleTraffic = diffTotals(meters(), idleBefore);
+    const idleWindow = mergeWindows(await cluster.all<WindowFigures>('windowStop'));
+    const idleTraffic = diffTotals(await meters(), idleBefore);
     const idleSec = (performance.now() - idleT0) / 1000;
     idleWirePerSec = idleTraffic.wireBytes / idleSec;
     idleCpuMsPerSec = (cpuMs() - idleCpu0) / idleSec;
     result.idle = {
       seconds: round(idleSec),
-      eventLoopUtilization: round(idleElu, 2),
+      eventLoopUtilization: idleWindow.eventLoopUtilization,
+      eventLoopUtilizationPerWorker: idleWindow.eventLoopUtilizationPerWorker,
       cpuMsPerSec: round(idleCpuMsPerSec, 0),
       wireBytesPerNodePerSec: round(idleWirePerSec / n),
       rpcsPerNodePerSec: round(idleTraffic.rpcs / idleSec / n, 2),
@@ -398,37 +497,36 @@ async function runSize(n: number, emit: (r: Record<string, unknown>) => void): P
   // Needs stop early, with a note, when the next one might not fit the time budget.
   const sendNeeds = async (
     phase: string,
-    publish: (buyer: BenchNode, need: ReturnType<typeof signNeed>) => Promise<unknown>,
-    measure: () => void,
+    publish: (buyer: number, k: number) => Promise<{ messageId: string; sentAt: number }>,
+    measure: () => Promise<void>,
   ) => {
     const results: NeedResult[] = [];
     let slowest = 0;
     for (let k = -1; k < needs; k++) {
       if (k === 0) {
         await sleep(T.tailMs);
-        measure();
+        await measure();
       }
       if (k >= 0 && left() < RESERVE_MS + T.tailMs + 1.5 * slowest) {
         notes.push(`${phase}: ${k} of ${needs} needs measured, the rest did not fit the time budget`);
         break;
       }
       const began = performance.now();
-      const buyer = nodes[pick(n)]!;
-      const need = signNeed(buyer.keys, k);
+      const buyer = pick(n);
       const intended = n - 1;
-      const arrived = allArrived(need.messageId, intended, T.needTimeoutMs);
-      const sent = performance.now();
-      await publish(buyer, need);
-      await arrived;
-      const times = nodes.filter((x) => x !== buyer).flatMap((x) => x.arrivals.get(need.messageId) ?? []);
-      const lastMs = times.length === intended ? Math.max(...times) - sent : Number.POSITIVE_INFINITY;
+      const { messageId, sentAt } = await publish(buyer, k);
+      await cluster.allArrived(messageId, intended, T.needTimeoutMs);
+      const times = (cluster.arrivals.get(messageId) ?? []).filter(([i]) => i !== buyer).map(([, at]) => at);
+      const lastMs = times.length === intended ? Math.max(...times) - sentAt : Number.POSITIVE_INFINITY;
       await sleep(T.gapMs); // gossipsub reports the sender of the last copy just after its validator
-      if (k >= 0)
-        results.push({ reached: times.length, intended, lastMs, maxHops: maxHops(need.messageId, buyer) });
+      if (k >= 0) {
+        results.push({ reached: times.length, intended, lastMs, maxHops: await maxHops(messageId, buyer) });
+      }
       slowest = Math.max(slowest, performance.now() - began);
     }
     return results;
   };
+
   /**
    * Reach and times; `cpuMs` is this process's CPU over the window. The model puts each node on its
    * own CPU: each hop costs the link latency plus the CPU one delivery cost here (receiving its first
@@ -479,52 +577,50 @@ async function runSize(n: number, emit: (r: Record<string, unknown>) => void): P
     return;
   }
   progress(`${n} nodes: gossipsub, ${needs} needs`);
-  const profiler = values.profile ? await startProfile() : undefined;
-  const gcWatch = watchGc();
-  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
-  loopDelay.enable();
-  let gsBefore = meters();
+  let gsBefore = await meters();
   let gsT0 = performance.now();
   let gsCpu0 = cpuMs();
   let needBytes = 0;
   const gsResults = await sendNeeds(
     'gossipsub',
-    async (buyer, need) => {
-      needBytes = Buffer.byteLength(
-        JSON.stringify({ v: 1, authorization: need.authorization, body: need.body.toString('utf8') }),
+    async (buyer, k) => {
+      const r = await cluster.call<{ messageId: string; sentAt: number; needBytes: number }>(
+        cluster.owner(buyer),
+        'publish',
+        { index: buyer, k },
       );
-      await buyer.broadcast.publish(need.body, need.authorization, REGION);
+      needBytes = r.needBytes;
+      return r;
     },
-    () => {
-      gsBefore = meters();
+    async () => {
+      gsBefore = await meters();
       gsT0 = performance.now();
       gsCpu0 = cpuMs();
-      elu = performance.eventLoopUtilization();
+      await cluster.all('windowStart', { profile: values.profile !== undefined });
     },
   );
-  await sleep(T.tailMs); // the IHAVE gossip of the last need
-  const gsElu = performance.eventLoopUtilization(elu).utilization;
-  const gcPauses = gcWatch.stop();
-  loopDelay.disable();
-  const cpuShares = profiler
-    ? await profiler.stop(join(values.profile!, `gossipsub-${n}.cpuprofile`))
-    : undefined;
-  const gs: MeterTotals = diffTotals(meters(), gsBefore);
+  await sleep(T.tailMs); // the catch-up and late control traffic of the last need
+  const gsWindow = mergeWindows(
+    await Promise.all(
+      Array.from({ length: cluster.size }, (_, k) =>
+        cluster.call<WindowFigures>(k, 'windowStop', {
+          ...(values.profile ? { profileFile: join(values.profile, `gossipsub-${n}-w${k}.cpuprofile`) } : {}),
+        }),
+      ),
+    ),
+  );
+  const gs: MeterTotals = diffTotals(await meters(), gsBefore);
   const gsSec = (performance.now() - gsT0) / 1000;
   const gsSummary = summarise(gsResults, cpuMs() - gsCpu0, gsSec);
   result.needBytes = needBytes;
   result.gossipsub = {
     needsMeasured: gsResults.length,
     ...gsSummary,
-    // Pauses of this process's garbage collector during the window (all nodes share one heap).
-    gcPauses,
-    // How late a 10 ms timer fired (all nodes share one event loop), ms: the histogram holds the
-    // whole interval between samples, so the 10 ms it was due after are taken off.
-    eventLoopDelayMs: {
-      p50: lateMs(loopDelay.percentile(50), 10),
-      p99: lateMs(loopDelay.percentile(99), 10),
-      max: lateMs(loopDelay.max, 10),
-    },
+    // Pauses of the garbage collectors during the window (the nodes of a worker share its heap).
+    gcPauses: gsWindow.gcPauses,
+    // How late a 10 ms timer fired in the worker where it fired latest (the nodes of a worker share
+    // its event loop), ms, the 10 ms it was due after taken off.
+    eventLoopDelayMs: gsWindow.eventLoopDelayMs,
     // Copies by gossipsub and by catch-up answers (a node's ask for needs it may have missed).
     copiesPerDelivery: perDelivery(gs.dataCopies + gs.catchUpCopies, gsSummary.deliveries),
     catchUp: { copies: gs.catchUpCopies, deliveries: gs.catchUpTaken },
@@ -545,8 +641,9 @@ async function runSize(n: number, emit: (r: Record<string, unknown>) => void): P
       prunes: gs.prunes,
     },
     windowSec: round(gsSec),
-    eventLoopUtilization: round(gsElu, 2),
-    ...(cpuShares ? { cpuProfileShares: cpuShares } : {}),
+    eventLoopUtilization: gsWindow.eventLoopUtilization,
+    eventLoopUtilizationPerWorker: gsWindow.eventLoopUtilizationPerWorker,
+    ...(gsWindow.cpuProfileShares ? { cpuProfileShares: gsWindow.cpuProfileShares } : {}),
   };
   report('gossipsub');
   const needMs = (gsSec * 1000) / Math.max(1, gsResults.length);
@@ -555,14 +652,15 @@ async function runSize(n: number, emit: (r: Record<string, unknown>) => void): P
   progress(`${n} nodes: direct fan-out`);
   const directLast: number[] = [];
   let directBytes = 0;
+  const directKeys = generateKeyPair(); // the buyer's key: the nodes' keys stay in their workers
   for (let k = 0; k < needs && left() > RESERVE_MS; k++) {
-    const buyer = nodes[pick(n)]!;
+    const buyer = pick(n);
     const s = performance.now();
-    for (const x of nodes) {
-      if (x === buyer) continue;
-      const copy = signNeed(buyer.keys, k, {
-        id: x.keys.keyId,
-        uri: `https://s${x.index}.example.net/beckn`,
+    for (let i = 0; i < n; i++) {
+      if (i === buyer) continue;
+      const copy = signNeed(directKeys, k, {
+        id: cluster.nodes[i]!.keyId,
+        uri: `https://s${i}.example.net/beckn`,
       });
       directBytes += httpRequestBytes(copy.body, copy.authorization);
     }
@@ -620,42 +718,41 @@ async function runSize(n: number, emit: (r: Record<string, unknown>) => void): P
   }
 
   // Plain flooding on the same connections (the idle nodes, if any, joined but do not flood).
-  const flooding = nodes.slice(0, n);
-  const links = flooding.reduce((s, x) => s + x.host.getConnections().length, 0);
+  const links = (await meshRows()).filter(([i]) => i < n).reduce((s, r) => s + r[3], 0);
   if (left() < RESERVE_MS + links * perDialMs * 0.25 + (needs + 1) * needMs + 2 * T.settleMs) {
     skip('flooding');
     report('done');
     return;
   }
   progress(`${n} nodes: flooding, ${needs} needs`);
-  const floodCounters: FloodCounters = { copies: 0, bytes: 0 };
-  const flooders = flooding.map((x) => new FloodNode(x, floodCounters));
-  await Promise.all(flooders.map((f) => f.start()));
-  await Promise.all(flooders.map((f) => f.connect()));
+  await cluster.all('floodStart', { below: n });
+  const floodDegrees = (await cluster.all<number[]>('floodConnect')).flat();
   await sleep(T.settleMs);
-  let flBefore = meters();
+  let flBefore = await meters();
   let flT0 = performance.now();
   let flCpu0 = cpuMs();
   const flResults = await sendNeeds(
     'flooding',
-    async (buyer, need) => {
-      const data = Buffer.from(
-        JSON.stringify({ v: 1, authorization: need.authorization, body: need.body.toString('utf8') }),
-      );
-      flooders[buyer.index]!.publish(data);
-    },
-    () => {
-      flBefore = meters();
+    (buyer, k) =>
+      cluster.call<{ messageId: string; sentAt: number }>(cluster.owner(buyer), 'floodPublish', {
+        index: buyer,
+        k,
+      }),
+    async () => {
+      flBefore = await meters();
       flT0 = performance.now();
       flCpu0 = cpuMs();
-      floodCounters.copies = 0;
-      floodCounters.bytes = 0;
-      elu = performance.eventLoopUtilization();
+      await cluster.all('floodReset');
+      await cluster.all('windowStart', { profile: false });
     },
   );
   await sleep(T.settleMs);
-  const flElu = performance.eventLoopUtilization(elu).utilization;
-  const fl = diffTotals(meters(), flBefore);
+  const flWindow = mergeWindows(await cluster.all<WindowFigures>('windowStop'));
+  const floodCounters = (await cluster.all<FloodCounters>('floodCounters')).reduce(
+    (s, c) => ({ copies: s.copies + c.copies, bytes: s.bytes + c.bytes }),
+    { copies: 0, bytes: 0 },
+  );
+  const fl = diffTotals(await meters(), flBefore);
   const flSec = (performance.now() - flT0) / 1000;
   const flSummary = summarise(flResults, cpuMs() - flCpu0, flSec);
   result.flooding = {
@@ -666,9 +763,10 @@ async function runSize(n: number, emit: (r: Record<string, unknown>) => void): P
       payload: perDelivery(floodCounters.bytes, flSummary.deliveries),
       wireAboveIdle: perDelivery(fl.wireBytes - idleWirePerSec * flSec, flSummary.deliveries),
     },
-    neighbours: stats(flooders.map((f) => f.degree)),
+    neighbours: stats(floodDegrees),
     windowSec: round(flSec),
-    eventLoopUtilization: round(flElu, 2),
+    eventLoopUtilization: flWindow.eventLoopUtilization,
+    eventLoopUtilizationPerWorker: flWindow.eventLoopUtilizationPerWorker,
   };
   report('done');
 }
@@ -692,6 +790,7 @@ function runChild(n: number, deadline: number): Promise<Record<string, unknown>>
     '--child',
     ...['--nodes', String(n), '--needs', String(needs), '--dials', String(dials)],
     ...['--idle', String(idle), '--latency', String(latencyMs), '--seed', String(seed)],
+    ...['--workers', String(workers)],
     ...(connectionMonitor ? ['--connection-monitor'] : []),
     '--mesh',
     `${mesh.D},${mesh.Dlo},${mesh.Dhi}`,
@@ -771,7 +870,7 @@ for (const r of results) if (r.error) notes.push(String(r.error));
 for (const r of withGossip) {
   if ((r.gossipsub!.eventLoopUtilization ?? 0) >= 0.9) {
     notes.push(
-      `${r.nodes} nodes: the event loop was ${Math.round(r.gossipsub!.eventLoopUtilization! * 100)}% busy during gossipsub, so its times measure one core simulating ${r.nodes} nodes more than the network; see ownCpuModel`,
+      `${r.nodes} nodes: a worker's event loop was ${Math.round(r.gossipsub!.eventLoopUtilization! * 100)}% busy during gossipsub, so its times measure ${workers} thread(s) simulating ${r.nodes} nodes more than the network; see ownCpuModel`,
     );
   }
 }
@@ -790,7 +889,8 @@ console.log(
     mesh,
     gossip,
     setup:
-      'real libp2p hosts in one process on @libp2p/memory, every written buffer delayed (pipelined) and counted; noise, yamux, identify, gossipsub as createP2pHost (loopbackCluster); NeedBroadcast validation; one region: every node but the buyer is intended; one event loop for all nodes',
+      'real libp2p hosts in one process, spread over worker threads (node i in worker i mod workers), on @libp2p/memory within a worker and a MessageChannel per connection between workers, every written buffer delayed (pipelined) and counted; noise, yamux, identify, gossipsub as createP2pHost (loopbackCluster); NeedBroadcast validation; one region: every node but the buyer is intended; the nodes of a worker share its event loop',
+    workers,
     results,
     targets: {
       reach: {
@@ -826,40 +926,3 @@ console.log(
     ...(notes.length > 0 ? { note: notes.join('; ') } : {}),
   }),
 );
-
-/** Garbage-collection pauses from now until `stop`, by kind: count, total and longest, ms. */
-function watchGc(): { stop(): Record<string, { count: number; totalMs: number; maxMs: number }> } {
-  const kinds: Record<number, string> = {
-    [perfConstants.NODE_PERFORMANCE_GC_MAJOR]: 'major',
-    [perfConstants.NODE_PERFORMANCE_GC_MINOR]: 'minor',
-    [perfConstants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental',
-    [perfConstants.NODE_PERFORMANCE_GC_WEAKCB]: 'weakcb',
-  };
-  const out: Record<string, { count: number; totalMs: number; maxMs: number }> = {};
-  const obs = new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) {
-      const kind = kinds[(e as { detail?: { kind?: number } }).detail?.kind ?? -1] ?? 'other';
-      const k = out[kind] ?? { count: 0, totalMs: 0, maxMs: 0 };
-      out[kind] = k;
-      k.count++;
-      k.totalMs += e.duration;
-      k.maxMs = Math.max(k.maxMs, e.duration);
-    }
-  });
-  obs.observe({ entryTypes: ['gc'] });
-  return {
-    stop() {
-      obs.disconnect();
-      for (const k of Object.values(out)) {
-        k.totalMs = Math.round(k.totalMs);
-        k.maxMs = Math.round(k.maxMs * 10) / 10;
-      }
-      return out;
-    },
-  };
-}
-
-/** A sampled interval (ns) less the interval it was due after (ms), in ms to one decimal, not below 0. */
-function lateMs(intervalNs: number, dueMs: number): number {
-  return Math.max(0, Math.round((intervalNs / 1e6 - dueMs) * 10) / 10);
-}
