@@ -76,23 +76,33 @@ interface RawConn {
  * Delays each buffer a connection writes by `latencyMs`, pipelined (a buffer sent at t arrives at
  * t + latencyMs, in order), and counts it. `@libp2p/memory`'s own `latency` option delays buffers
  * one after another on the reading side, so a link carries one buffer per `latencyMs`: a bandwidth
- * cap, not a delay.
+ * cap, not a delay. Buffers a connection writes within the same millisecond travel together and are
+ * read at once, as the reader of a TCP socket gets what has arrived, often several writes.
  */
 function delayConnection(maConn: MultiaddrConnection, latencyMs: number, meter: Meter): MultiaddrConnection {
   const raw = maConn as unknown as RawConn;
   const sendData = raw.sendData.bind(raw);
   const sendClose = raw.sendClose.bind(raw);
+  let batch: { ms: number; bufs: Uint8Array[] } | undefined;
   raw.sendData = (data) => {
-    const bytes = data.subarray(); // a copy: the caller's list is reused
+    const bytes = data.subarray(); // the caller's list is reused, not its buffers
     meter.wireBytes += bytes.byteLength;
     meter.wireFrames++;
-    setTimeout(() => {
-      try {
-        sendData(bytes);
-      } catch {
-        // the link was closed meanwhile: the buffer is lost, as on a real link
-      }
-    }, latencyMs);
+    const ms = Math.floor(performance.now());
+    if (batch?.ms === ms) {
+      batch.bufs.push(bytes);
+    } else {
+      const b = { ms, bufs: [bytes] };
+      batch = b;
+      setTimeout(() => {
+        if (batch === b) batch = undefined;
+        try {
+          sendData(b.bufs.length === 1 ? b.bufs[0]! : Buffer.concat(b.bufs));
+        } catch {
+          // the link was closed meanwhile: the buffers are lost, as on a real link
+        }
+      }, latencyMs);
+    }
     return { sentBytes: bytes.byteLength, canSendMore: true };
   };
   raw.sendClose = async (options) => {

@@ -5,7 +5,7 @@
  *                                        [--latency 20] [--seed 1] [--budget 600] [--connection-monitor]
  *                                        [--workers N]   (threads the nodes are spread over; default: one per core)
  *                                        [--mesh D,Dlo,Dhi] [--gossip Dlazy,factor,heartbeats]
- *                                        [--profile DIR]   (a CPU profile of each gossipsub phase)
+ *                                        [--profile DIR]   (CPU profiles of the idle and gossipsub phases)
  *                                        [--quick]   (30 and 60 nodes, 5 needs, 10 idle nodes, 300 s)
  *
  * Each network size runs in its own child process (fresh heap, `--expose-gc`, a 64 MB young generation).
@@ -13,7 +13,9 @@
  * createP2pHost, noise, yamux, identify) over `--workers` worker threads (bench/broadcast-worker.ts;
  * node i in worker i mod N) and coordinates them from its main thread. Nodes of one worker connect on
  * `@libp2p/memory`, nodes of two workers over a MessageChannel of their own; either way every buffer
- * a node writes is delayed by `--latency` ms (pipelined) and counted. A real node has a core to
+ * a node writes is delayed by `--latency` ms (pipelined) and counted, and the buffers one connection
+ * writes within the same millisecond arrive together, in one read (as a TCP reader gets all that has
+ * arrived: one event per written frame cost the receiving side twice the CPU per delivery). A real node has a core to
  * itself; here a worker's nodes share its event loop and heap, so all times are pessimistic (GC is
  * still a tenth to a fifth of the CPU, `cpuProfileShares.gc`: the cost of heaps of hundreds of MB
  * shared by hundreds of nodes, which a node alone, with a heap of a few MB, does not pay). With
@@ -107,7 +109,7 @@ const { values } = parseArgs({
     mesh: { type: 'string' },
     /** Gossipsub lazy gossip Dlazy,factor,heartbeats (default: the node's). */
     gossip: { type: 'string' },
-    /** Writes a CPU profile of each size's gossipsub phase into this folder (to find what a delivery costs). */
+    /** Writes CPU profiles of each size's idle and gossipsub phases into this folder (what the background and a delivery cost). */
     profile: { type: 'string' },
     idle: { type: 'string' },
     latency: { type: 'string', default: '20' },
@@ -197,6 +199,8 @@ interface NeedResult {
   intended: number;
   /** Until the last intended node accepted it; Infinity if some never did. */
   lastMs: number;
+  /** Until 90% of the intended nodes accepted it (the bulk of the spread, without the stragglers). */
+  p90Ms: number;
   /** Hops from the buyer to the farthest node, along the links the first accepted copies took. */
   maxHops: number;
 }
@@ -430,6 +434,15 @@ async function runSize(n: number, emit: (r: Record<string, unknown>) => void): P
     for (const [i] of cluster.arrivals.get(messageId) ?? []) max = Math.max(max, depthOf(i, 0));
     return max;
   };
+  /** Ends each worker's measuring window; with --profile, writes its CPU profile as `<phase>-<n>-w<k>`. */
+  const stopWindows = (phase: string) =>
+    Promise.all(
+      Array.from({ length: cluster.size }, (_, k) =>
+        cluster.call<WindowFigures>(k, 'windowStop', {
+          ...(values.profile ? { profileFile: join(values.profile, `${phase}-${n}-w${k}.cpuprofile`) } : {}),
+        }),
+      ),
+    );
   const stats = (xs: number[]) => ({
     mean: round(xs.reduce((s, d) => s + d, 0) / xs.length),
     min: Math.min(...xs),
@@ -471,9 +484,9 @@ async function runSize(n: number, emit: (r: Record<string, unknown>) => void): P
     const idleBefore = await meters();
     const idleT0 = performance.now();
     const idleCpu0 = cpuMs();
-    await cluster.all('windowStart', { profile: false });
+    await cluster.all('windowStart', { profile: values.profile !== undefined });
     await sleep(T.idleMs);
-    const idleWindow = mergeWindows(await cluster.all<WindowFigures>('windowStop'));
+    const idleWindow = mergeWindows(await stopWindows('idle'));
     const idleTraffic = diffTotals(await meters(), idleBefore);
     const idleSec = (performance.now() - idleT0) / 1000;
     idleWirePerSec = idleTraffic.wireBytes / idleSec;
@@ -482,6 +495,7 @@ async function runSize(n: number, emit: (r: Record<string, unknown>) => void): P
       seconds: round(idleSec),
       eventLoopUtilization: idleWindow.eventLoopUtilization,
       eventLoopUtilizationPerWorker: idleWindow.eventLoopUtilizationPerWorker,
+      ...(idleWindow.cpuProfileShares ? { cpuProfileShares: idleWindow.cpuProfileShares } : {}),
       cpuMsPerSec: round(idleCpuMsPerSec, 0),
       wireBytesPerNodePerSec: round(idleWirePerSec / n),
       rpcsPerNodePerSec: round(idleTraffic.rpcs / idleSec / n, 2),
@@ -520,7 +534,15 @@ async function runSize(n: number, emit: (r: Record<string, unknown>) => void): P
       const lastMs = times.length === intended ? Math.max(...times) - sentAt : Number.POSITIVE_INFINITY;
       await sleep(T.gapMs); // gossipsub reports the sender of the last copy just after its validator
       if (k >= 0) {
-        results.push({ reached: times.length, intended, lastMs, maxHops: await maxHops(messageId, buyer) });
+        const p90Ms =
+          times.length >= 0.9 * intended ? quantile(times, 0.9) - sentAt : Number.POSITIVE_INFINITY;
+        results.push({
+          reached: times.length,
+          intended,
+          lastMs,
+          p90Ms,
+          maxHops: await maxHops(messageId, buyer),
+        });
       }
       slowest = Math.max(slowest, performance.now() - began);
     }
@@ -551,6 +573,7 @@ async function runSize(n: number, emit: (r: Record<string, unknown>) => void): P
       p50ReachAllMs: round(quantile(lasts, 0.5)),
       p99ReachAllMs: round(quantile(lasts, 0.99)),
       reachAllMsPerNeed: lasts.map((x) => round(x, 0)),
+      reach90MsPerNeed: results.map((r) => round(r.p90Ms, 0)),
       maxHopsPerNeed: hops,
       cpuMsPerDelivery: round(cpuMsPerDelivery, 2),
       cpuMs: {
@@ -600,15 +623,7 @@ async function runSize(n: number, emit: (r: Record<string, unknown>) => void): P
     },
   );
   await sleep(T.tailMs); // the catch-up and late control traffic of the last need
-  const gsWindow = mergeWindows(
-    await Promise.all(
-      Array.from({ length: cluster.size }, (_, k) =>
-        cluster.call<WindowFigures>(k, 'windowStop', {
-          ...(values.profile ? { profileFile: join(values.profile, `gossipsub-${n}-w${k}.cpuprofile`) } : {}),
-        }),
-      ),
-    ),
-  );
+  const gsWindow = mergeWindows(await stopWindows('gossipsub'));
   const gs: MeterTotals = diffTotals(await meters(), gsBefore);
   const gsSec = (performance.now() - gsT0) / 1000;
   const gsSummary = summarise(gsResults, cpuMs() - gsCpu0, gsSec);
