@@ -796,10 +796,11 @@ function runChild(n: number, deadline: number): Promise<Record<string, unknown>>
     ...process.execArgv,
     '--expose-gc',
     '--max-old-space-size=12288',
-    // Hundreds of nodes share one heap: with the default young generation, message buffers held for
-    // the link latency are promoted and collected by mark-compacts of the whole heap. GC share of the
-    // gossipsub phase's CPU, default → this: 19% → 14% at 100 nodes, 26% → 23% at 500. A node alone
-    // has a heap of a few MB, so this is the simulation's cost, not the node's.
+    // Hundreds of nodes share a heap (one per worker thread): with the default young generation,
+    // message buffers held for the link latency are promoted and collected by mark-compacts of the
+    // whole heap. GC share of the gossipsub phase's CPU (one thread), default → this: 19% → 14% at
+    // 100 nodes, 26% → 23% at 500. A node alone has a heap of a few MB, so this is the simulation's
+    // cost, not the node's.
     '--max-semi-space-size=64',
     SELF,
     '--child',
