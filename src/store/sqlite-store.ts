@@ -150,6 +150,7 @@ const LEDGER_COLUMNS =
 const OUTBOX_COLUMNS =
   'id, message_id, transaction_id, action, recipient, url, body, authorization_header, created_at, ' +
   'expires_at, attempts, next_attempt_at, state, last_error';
+const DEAL_COLUMNS = 'transaction_id, counterparty, role, state, data, updated_at';
 
 export class SqliteStore implements Store {
   readonly peers: Store['peers'];
@@ -221,6 +222,10 @@ export class SqliteStore implements Store {
   private constructor(db: Db) {
     this.db = db;
     const q = <R = unknown>(sql: string) => db.prepare<unknown[], R>(sql);
+    // The reads on the message path return one column as a plain value (`pluck`) or a row as an
+    // array (`raw`): better-sqlite3 builds a row object property by property through V8's slow path
+    // (~2 µs for a deal's 6 columns, 6.5 against 4.2 µs a lookup; ~0.5 µs for one column).
+    const one = <V>(sql: string) => db.prepare<unknown[], V>(sql).pluck();
     const group = db.transaction((items: QueuedWrite[], outcomes: Outcome[]) => {
       for (const item of items) {
         try {
@@ -290,7 +295,7 @@ export class SqliteStore implements Store {
     const ledgerInsert = q(
       `INSERT INTO ledger (${LEDGER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    const ledgerMaxSeq = q<{ seq: number | null }>('SELECT MAX(seq) AS seq FROM ledger');
+    const ledgerMaxSeq = one<number | null>('SELECT MAX(seq) FROM ledger');
     const ledgerHead = q<LedgerRow>(`SELECT ${LEDGER_COLUMNS} FROM ledger ORDER BY seq DESC LIMIT 1`);
     const ledgerRange = q<LedgerRow>(
       `SELECT ${LEDGER_COLUMNS} FROM ledger WHERE seq >= ? AND seq < ? ORDER BY seq`,
@@ -302,7 +307,7 @@ export class SqliteStore implements Store {
     // The store refuses a gap as well as a duplicate: an entry is appended only if its seq is exactly
     // head + 1. The head is read once per call (inside its transaction, which holds the write lock),
     // not once per entry as a guard in the INSERT did (~4 µs an entry).
-    const nextSeq = (): number => (ledgerMaxSeq.get()?.seq ?? 0) + 1;
+    const nextSeq = (): number => (ledgerMaxSeq.get() ?? 0) + 1;
     const checkSeq = (e: LedgerEntry, expected: number): void => {
       if (e.seq !== expected) {
         throw new WeftError('LEDGER_BROKEN', `ledger append refused: seq ${e.seq} is not head + 1`, {
@@ -348,7 +353,7 @@ export class SqliteStore implements Store {
       // Entries are numbered 1, 2, 3… without gaps (every append is head + 1), so the count is the
       // last seq: an index lookup, where COUNT(*) read the whole ledger at every /metrics scrape.
       async count() {
-        return ledgerMaxSeq.get()?.seq ?? 0;
+        return ledgerMaxSeq.get() ?? 0;
       },
     };
 
@@ -357,14 +362,12 @@ export class SqliteStore implements Store {
       `INSERT INTO inbox (seq, message_id, action, sender, state) VALUES (?, ?, ?, ?, 'received')`,
     );
     const inboxProcessed = q(`UPDATE inbox SET state = 'processed' WHERE seq = ?`);
-    const inboxFind = q<{ seq: number }>(
-      'SELECT seq FROM inbox WHERE message_id = ? AND action = ? AND sender = ?',
-    );
+    const inboxFind = one<number>('SELECT seq FROM inbox WHERE message_id = ? AND action = ? AND sender = ?');
     const ledgerAt = q<LedgerRow>(`SELECT ${LEDGER_COLUMNS} FROM ledger WHERE seq = ?`);
     const inboxUnprocessed = q<InboxRow>(
       `SELECT seq, message_id, action, sender, state FROM inbox WHERE state = 'received' ORDER BY seq LIMIT ?`,
     );
-    const inboxExists = q('SELECT 1 FROM inbox WHERE message_id = ? AND action = ? AND sender = ?');
+    const inboxExists = one<number>('SELECT 1 FROM inbox WHERE message_id = ? AND action = ? AND sender = ?');
     const inInbox = (e: LedgerEntry): boolean =>
       inboxExists.get(e.messageId, e.action, e.counterparty) !== undefined;
     const accept = (e: LedgerEntry): boolean => {
@@ -391,22 +394,22 @@ export class SqliteStore implements Store {
         return inboxUnprocessed.all(limit).map(toInbox);
       },
       async find(messageId, action, sender) {
-        const hit = inboxFind.get(messageId, action, sender);
-        if (!hit) return undefined;
-        const row = ledgerAt.get(hit.seq);
+        const seq = inboxFind.get(messageId, action, sender);
+        if (seq === undefined) return undefined;
+        const row = ledgerAt.get(seq);
         return row && toEntry(row);
       },
     };
 
     // --- outbox
-    const outboxInsert = q<{ id: number }>(
+    const outboxInsert = one<number>(
       `INSERT INTO outbox (message_id, transaction_id, action, recipient, url, body, authorization_header,
                            created_at, expires_at, next_attempt_at, state)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')
        ON CONFLICT (message_id, action, recipient) DO NOTHING
        RETURNING id`,
     );
-    const outboxFindId = q<{ id: number }>(
+    const outboxFindId = one<number>(
       'SELECT id FROM outbox WHERE message_id = ? AND action = ? AND recipient = ?',
     );
     const outboxGet = q<OutboxRow>(`SELECT ${OUTBOX_COLUMNS} FROM outbox WHERE id = ?`);
@@ -417,7 +420,7 @@ export class SqliteStore implements Store {
     const outboxNextDue = q<{ t: number | null }>(
       `SELECT MIN(next_attempt_at) AS t FROM outbox WHERE state = 'pending'`,
     );
-    const outboxState = q<{ state: OutboxState }>('SELECT state FROM outbox WHERE id = ?');
+    const outboxState = one<OutboxState>('SELECT state FROM outbox WHERE id = ?');
     const outboxDelivered = q(
       `UPDATE outbox SET state = 'delivered', attempts = attempts + 1, last_error = NULL, delivered_seq = ?
        WHERE id = ?`,
@@ -431,7 +434,7 @@ export class SqliteStore implements Store {
       'SELECT state, COUNT(*) AS n FROM outbox GROUP BY state',
     );
     const enqueue = (m: NewOutboxMessage): { id: number; queued: boolean } => {
-      const row = outboxInsert.get(
+      const id = outboxInsert.get(
         m.messageId,
         m.transactionId,
         m.action,
@@ -443,8 +446,8 @@ export class SqliteStore implements Store {
         m.expiresAt,
         m.createdAt,
       );
-      if (row) return { id: row.id, queued: true };
-      return { id: outboxFindId.get(m.messageId, m.action, m.recipient)!.id, queued: false };
+      if (id !== undefined) return { id, queued: true };
+      return { id: outboxFindId.get(m.messageId, m.action, m.recipient)!, queued: false };
     };
     const enqueueWithDeal = (m: NewOutboxMessage, deal: DealRecord) => {
       const r = enqueue(m);
@@ -452,7 +455,7 @@ export class SqliteStore implements Store {
       return r;
     };
     const notPending = (id: number) => new WeftError('NOT_FOUND', `no pending outbox message ${id}`);
-    const pending = (id: number): boolean => outboxState.get(id)?.state === 'pending';
+    const pending = (id: number): boolean => outboxState.get(id) === 'pending';
     const delivered = (id: number, e: LedgerEntry): void => {
       if (!pending(id)) throw notPending(id);
       checkSeq(e, nextSeq());
@@ -532,7 +535,11 @@ export class SqliteStore implements Store {
     };
 
     // --- deals
-    const dealGet = q<DealRow>('SELECT * FROM deals WHERE transaction_id = ? AND counterparty = ?');
+    const dealGet = db
+      .prepare<unknown[], DealTuple>(
+        `SELECT ${DEAL_COLUMNS} FROM deals WHERE transaction_id = ? AND counterparty = ?`,
+      )
+      .raw();
     const dealList = q<DealRow>(
       'SELECT * FROM deals ORDER BY updated_at DESC, transaction_id, counterparty LIMIT ?',
     );
@@ -541,7 +548,7 @@ export class SqliteStore implements Store {
     this.deals = {
       async get(transactionId, counterparty) {
         const row = dealGet.get(transactionId, counterparty);
-        return row && toDeal(row);
+        return row && dealFromTuple(row);
       },
       // Not group-committed: an update reads the deal and puts it back, and a put that landed only at
       // the next commit would widen the window in which another update is lost.
@@ -812,6 +819,12 @@ function toDeal(r: DealRow): DealRecord {
     data: r.data,
     updatedAt: r.updated_at,
   };
+}
+
+/** A deal row as `raw()` returns it, in the order of DEAL_COLUMNS. */
+type DealTuple = [string, string, DealRole, string, string, number];
+function dealFromTuple(r: DealTuple): DealRecord {
+  return { transactionId: r[0], counterparty: r[1], role: r[2], state: r[3], data: r[4], updatedAt: r[5] };
 }
 
 function toItem(r: CatalogRow): CatalogItem {
