@@ -14,7 +14,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { multiaddr as multiaddrOf } from '@multiformats/multiaddr';
-import { needTopic } from '../src/network/p2p/broadcast.js';
+import { needEnvelope, needTopic } from '../src/network/p2p/broadcast.js';
 import { generateKeyPair } from '../src/protocol/keys.js';
 import {
   type BenchHostOptions,
@@ -140,9 +140,7 @@ if (parentPort) {
     async publish({ index, k }: { index: number; k: number }) {
       const buyer = nodes.get(index)!;
       const need = signNeed(buyer.keys, k);
-      const needBytes = Buffer.byteLength(
-        JSON.stringify({ v: 1, authorization: need.authorization, body: need.body.toString('utf8') }),
-      );
+      const needBytes = needEnvelope(need.body, need.authorization).length;
       const sentAt = sharedNow();
       await buyer.broadcast.publish(need.body, need.authorization, REGION);
       return { messageId: need.messageId, sentAt, needBytes };
@@ -181,9 +179,7 @@ if (parentPort) {
     },
     floodPublish({ index, k }: { index: number; k: number }) {
       const need = signNeed(nodes.get(index)!.keys, k);
-      const data = Buffer.from(
-        JSON.stringify({ v: 1, authorization: need.authorization, body: need.body.toString('utf8') }),
-      );
+      const data = needEnvelope(need.body, need.authorization);
       const sentAt = sharedNow();
       flooders.get(index)!.publish(data);
       return { messageId: need.messageId, sentAt };

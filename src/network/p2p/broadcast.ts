@@ -130,6 +130,11 @@ export interface BroadcastDeps {
   onCatchUp?(received: number, taken: number): void;
 }
 
+/** The gossip message of a need: the signed search body and its Authorization header, as JSON. */
+export function needEnvelope(body: Buffer, authorization: string): Buffer {
+  return Buffer.from(JSON.stringify({ v: 1, authorization, body: body.toString('utf8') }));
+}
+
 export class NeedBroadcast {
   private readonly seen = new Map<string, number>();
   private readonly rate = new Map<string, { windowStart: number; count: number }>();
@@ -187,7 +192,7 @@ export class NeedBroadcast {
 
   /** Publishes a signed search on a region's topic, or on the cross-region topic (`region` undefined). */
   async publish(body: Buffer, authorization: string, region: string | undefined): Promise<number> {
-    const data = Buffer.from(JSON.stringify({ v: 1, authorization, body: body.toString('utf8') }));
+    const data = needEnvelope(body, authorization);
     if (data.length > this.opts.maxMessageBytes) {
       throw new RangeError(
         `the need is ${data.length} bytes; the broadcast limit is ${this.opts.maxMessageBytes}`,
