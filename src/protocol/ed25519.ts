@@ -45,6 +45,19 @@ export const nodeCryptoEd25519: Ed25519 = {
   },
 };
 
+/**
+ * The raw 32 bytes of public keys imported from raw bytes (`keys.importPublicKey` notes them here), so
+ * the libsodium back end need not export each new key again: a JWK export cost ~10 µs per first-seen
+ * signer, paid by every node for every new buyer of a broadcast need. A WeakMap of immutable facts
+ * about immutable keys: it holds no key alive and never changes what a key is.
+ */
+const rawPublicKeys = new WeakMap<KeyObject, Buffer>();
+
+/** Records the raw bytes a public KeyObject was imported from (they must be its very key). */
+export function noteRawPublicKey(key: KeyObject, raw: Buffer): void {
+  rawPublicKeys.set(key, raw);
+}
+
 /** The part of sodium-native used here. */
 interface Sodium {
   crypto_sign_detached(sig: Uint8Array, m: Uint8Array, sk: Uint8Array): void;
@@ -62,7 +75,6 @@ export function loadSodiumEd25519(): Ed25519 | undefined {
   }
   // libsodium's secret key is seed ‖ public key (64 bytes); its public key the raw 32 bytes.
   const secretKeys = new WeakMap<KeyObject, Buffer>();
-  const publicKeys = new WeakMap<KeyObject, Buffer>();
   const secretOf = (k: KeyObject): Buffer => {
     let sk = secretKeys.get(k);
     if (sk === undefined) {
@@ -76,12 +88,12 @@ export function loadSodiumEd25519(): Ed25519 | undefined {
     return sk;
   };
   const publicOf = (k: KeyObject): Buffer | undefined => {
-    let pk = publicKeys.get(k);
+    let pk = rawPublicKeys.get(k);
     if (pk === undefined) {
       const jwk = k.export({ format: 'jwk' });
       if (jwk.crv !== 'Ed25519' || typeof jwk.x !== 'string') return undefined;
       pk = Buffer.from(jwk.x, 'base64url');
-      publicKeys.set(k, pk);
+      rawPublicKeys.set(k, pk);
     }
     return pk;
   };

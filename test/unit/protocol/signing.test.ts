@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +17,7 @@ import {
   verifyBody,
   verifyDigestSignature,
 } from '../../../src/protocol/index.js';
+import { base58btc, fromBase58btc } from '../../../src/protocol/keys.js';
 import { type ErrorCode, isWeftError } from '../../../src/util/errors.js';
 
 const SHARED = new URL('../../../../shared/conformance/', import.meta.url);
@@ -303,6 +305,43 @@ describe('node keys', () => {
     assert.equal(publicKeyFromPeerId('12D3KooW0OIl'), undefined); // not base58btc
     assert.equal(publicKeyFromPeerId(keys.keyId.slice(0, -1)), undefined);
     assert.equal(publicKeyFromPeerId('QmYyQSo1c1Ym7orWxLYvCrM2EmxFTANf8wXmmE7DWjhx5N'), undefined); // sha256 multihash
+  });
+
+  test('base58btc matches the draft-msporny-base58 vectors and a BigInt reference, both ways', () => {
+    const vectors: [string, string][] = [
+      ['48656c6c6f20576f726c6421', '2NEpo7TZRRrLZSi2U'],
+      [
+        Buffer.from('The quick brown fox jumps over the lazy dog.').toString('hex'),
+        'USm3fpXnKG5EUBx2ndxBDMPVciP5hGey2Jh4NDv6gmeo1LkMeiKrLJUUBk6Z',
+      ],
+      ['0000287fb4cd', '11233QC4'],
+      ['', ''],
+      ['0000', '11'],
+    ];
+    for (const [hex, text] of vectors) {
+      assert.equal(base58btc(Buffer.from(hex, 'hex')), text);
+      if (text) assert.equal(fromBase58btc(text)?.toString('hex'), hex);
+    }
+    const alphabet = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
+    const reference = (bytes: Uint8Array): string => {
+      let n = 0n;
+      for (const b of bytes) n = (n << 8n) | BigInt(b);
+      let out = '';
+      for (; n > 0n; n /= 58n) out = alphabet[Number(n % 58n)] + out;
+      return (
+        '1'.repeat(bytes.findIndex((b) => b !== 0) < 0 ? bytes.length : bytes.findIndex((b) => b !== 0)) + out
+      );
+    };
+    for (let i = 0; i < 2000; i++) {
+      const bytes = randomBytes(i % 60);
+      if (i % 3 === 0) bytes.fill(0, 0, i % 4); // leading zeros
+      const text = base58btc(bytes);
+      assert.equal(text, reference(bytes));
+      assert.deepEqual(fromBase58btc(text), text === '' ? undefined : Buffer.from(bytes));
+    }
+    assert.equal(fromBase58btc('12D3KooW0'), undefined);
+    assert.equal(fromBase58btc('abcé'), undefined);
+    assert.equal(fromBase58btc('1'.repeat(129)), undefined);
   });
 
   test('keyPairFromSeed is deterministic and takes 32 or 64 bytes only', () => {
