@@ -15,7 +15,7 @@ import { type Identify, identify } from '@libp2p/identify';
 import { tcp } from '@libp2p/tcp';
 import { createLibp2p, type Libp2p } from 'libp2p';
 import type { KeyPair } from '../../protocol/keys.js';
-import { installNoiseReadFix } from './noise-reads.js';
+import { installStreamFixes } from './stream-fixes.js';
 
 export interface P2pOptions {
   /** Run the peer-to-peer network at all (off: the node only trades with manually trusted peers over HTTP). */
@@ -99,7 +99,7 @@ export async function createP2pHost(
   deps: { keys: KeyPair; scoredTopics: string[] },
   overrides: P2pHostOverrides = {},
 ): Promise<P2pHost> {
-  installNoiseReadFix();
+  installStreamFixes();
   const privateKey = privateKeyFromRaw(Buffer.concat([deps.keys.seed, deps.keys.publicKeyRaw]));
   return createLibp2p({
     privateKey,
