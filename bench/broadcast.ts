@@ -63,6 +63,9 @@
  * nodes (445 against 128 ms per second), which a real node pays alone (~1 ms/s). A first need warms
  * up each of gossipsub and flooding and is not counted; p99 over 20 needs is their maximum, and a
  * need that did not reach every intended node counts as never reaching all (null).
+ * `machine` gives the CPU time of a node:crypto Ed25519 sign + verify, measured before and after the
+ * sizes: the same code's times here moved 2-3 fold from one day to another (p50 at 500 nodes 550-740 ms
+ * on slow days, 210-230 ms on fast ones), so read figures of two runs beside it.
  * Prints one JSON object; a size that does not finish in its time budget reports what it measured.
  */
 import '../src/util/compat.js';
@@ -97,6 +100,7 @@ import {
   type WindowFigures,
   type WorkerInit,
 } from './broadcast-worker.js';
+import { machineReference } from './machine-lib.js';
 
 const TARGET = { reach: 1, copiesPerDelivery: 5, p99ReachAllMsAt500: 1000, memoryMbPerIdleNode: 30 };
 /** Dials in flight at once: more made noise handshakes time out on a busy event loop (measured: 512 of 4000 at 128). */
@@ -848,6 +852,7 @@ if (values.child) {
 // The budget is shared in proportion to size, each size but the largest getting at least MIN_SHARE_MS;
 // what a size leaves unused goes to the next.
 const runDeadline = Date.now() + budgetSec * 1000;
+const machineBefore = machineReference();
 const results: Array<Record<string, unknown>> = [];
 for (const [i, n] of sizes.entries()) {
   const remaining = runDeadline - Date.now();
@@ -869,6 +874,7 @@ type Measured = {
   };
   memory?: { mbPerNode: number };
 };
+const machineAfter = machineReference();
 const measured = results as unknown as Measured[];
 const withGossip = measured.filter((r) => r.gossipsub);
 const withMemory = measured.filter((r) => r.memory);
@@ -908,6 +914,14 @@ console.log(
     setup:
       'real libp2p hosts in one process, spread over worker threads (node i in worker i mod workers), on @libp2p/memory within a worker and a MessageChannel per connection between workers, every written buffer delayed (pipelined) and counted; noise, yamux, identify, gossipsub as createP2pHost (loopbackCluster); NeedBroadcast validation; one region: every node but the buyer is intended; the nodes of a worker share its event loop',
     workers,
+    // The same code's times moved 2-3 fold between days on this shared machine: this says how fast it was.
+    machine: {
+      ed25519SignVerifyUs: {
+        before: machineBefore.ed25519SignVerifyUs,
+        after: machineAfter.ed25519SignVerifyUs,
+      },
+      what: machineBefore.what,
+    },
     results,
     targets: {
       reach: {
