@@ -64,7 +64,7 @@
  * up each of gossipsub and flooding and is not counted; p99 over 20 needs is their maximum, and a
  * need that did not reach every intended node counts as never reaching all (null).
  * `machine` gives the CPU time of a node:crypto Ed25519 sign + verify, measured before and after the
- * sizes: the same code's times here moved 2-3 fold from one day to another (p50 at 500 nodes 550-740 ms
+ * sizes: the same code's times here moved 2-3 fold from one day to another (p50 at 500 nodes 550-810 ms
  * on slow days, 210-230 ms on fast ones), so read figures of two runs beside it.
  * Prints one JSON object; a size that does not finish in its time budget reports what it measured.
  */
