@@ -23,8 +23,6 @@ import {
   dropped,
   envelope,
   gossipPeers,
-  isSubscribed,
-  meshed,
   needsSeen,
   needTopic,
   needTopicsOf,
@@ -34,7 +32,7 @@ import {
   scoreOf,
   searchesHandled,
   signedNeed,
-  startP2pNode,
+  startHubAndSpokes,
   waitFor,
 } from '../utils/p2p-cluster.js';
 
@@ -58,32 +56,24 @@ interface Net {
 }
 
 async function startNet(t: TestContext): Promise<Net> {
-  const p2p = { perSenderPerMinute: LIMIT };
-  const hub = await startP2pNode(t, {
-    name: 'hub',
-    roles: ['supplier'],
-    region: REGION,
-    categories: [CATEGORY],
-    p2p,
-  });
-  const [supplier, buyer, attacker] = await Promise.all([
-    startP2pNode(t, {
-      name: 'supplier',
-      roles: ['supplier'],
-      region: REGION,
-      categories: [CATEGORY],
-      bootstrap: [hub],
-      p2p,
-    }),
-    startP2pNode(t, { name: 'buyer', roles: ['buyer'], region: REGION, bootstrap: [hub], p2p }),
-    startP2pNode(t, { name: 'attacker', roles: ['buyer'], region: REGION, bootstrap: [hub], p2p }),
-  ]);
-  const all = [hub, supplier, buyer, attacker];
-  await meshed(all, 20_000, { ready: isSubscribed, topics: (n) => [...needTopicsOf(n), PROFILE_TOPIC] });
-  for (const n of [supplier, buyer, attacker]) {
+  const supplier = { roles: ['supplier' as const], region: REGION, categories: [CATEGORY] };
+  const buyer = { roles: ['buyer' as const], region: REGION };
+  const net = await startHubAndSpokes(
+    t,
+    { name: 'hub', ...supplier },
+    [
+      { name: 'supplier', ...supplier },
+      { name: 'buyer', ...buyer },
+      { name: 'attacker', ...buyer },
+    ],
+    { p2p: { perSenderPerMinute: LIMIT }, topics: (n) => [...needTopicsOf(n), PROFILE_TOPIC] },
+  );
+  const hub = net.hub;
+  const [s, b, a] = net.spokes as [WeftNode, WeftNode, WeftNode];
+  for (const n of net.spokes) {
     assert.deepEqual(connectedPeers(n), [hub.subscriberId], `${n.profile.name}'s only peer is the hub`);
   }
-  return { hub, supplier, buyer, attacker, all };
+  return { hub, supplier: s, buyer: b, attacker: a, all: [hub, s, b, a] };
 }
 
 const intent = (text = 'part') => ({ item: { descriptor: { name: text } }, category: { id: CATEGORY } });

@@ -16,8 +16,6 @@ import { client } from '../utils/cluster.js';
 import {
   dropped,
   envelope,
-  isSubscribed,
-  meshed,
   needTopic,
   needTopicsOf,
   onSearchFrom,
@@ -25,6 +23,7 @@ import {
   p2pOf,
   searchesHandled,
   signedNeed,
+  startHubAndSpokes,
   startP2pNode,
   waitFor,
 } from '../utils/p2p-cluster.js';
@@ -46,25 +45,13 @@ async function inboundSearches(node: WeftNode, transactionId: string): Promise<n
 const OFTEN = { needCatchUp: { lowMs: 300, steadyMs: 300, meshLow: 2, keep: 256 } };
 
 async function startNet(t: TestContext, supplierP2p: P2pNodeSpec['p2p'] = {}) {
-  const hub = await startP2pNode(t, {
-    name: 'hub',
-    roles: ['supplier'],
-    region: REGION,
-    categories: [CATEGORY],
-  });
-  const [supplier, buyer] = await Promise.all([
-    startP2pNode(t, {
-      name: 'supplier',
-      roles: ['supplier'],
-      region: REGION,
-      categories: [CATEGORY],
-      bootstrap: [hub],
-      p2p: supplierP2p,
-    }),
-    startP2pNode(t, { name: 'buyer', roles: ['buyer'], region: REGION, bootstrap: [hub] }),
+  const supplier = { roles: ['supplier' as const], region: REGION, categories: [CATEGORY] };
+  const net = await startHubAndSpokes(t, { name: 'hub', ...supplier }, [
+    { name: 'supplier', ...supplier, p2p: supplierP2p },
+    { name: 'buyer', roles: ['buyer'], region: REGION },
   ]);
-  await meshed([hub, supplier, buyer], 20_000, { ready: isSubscribed });
-  return { hub, supplier, buyer };
+  const [s, b] = net.spokes as [WeftNode, WeftNode];
+  return { hub: net.hub, supplier: s, buyer: b };
 }
 
 test('a supplier that was down while a need went out gets it by catch-up when it is back, handles it once and answers', {

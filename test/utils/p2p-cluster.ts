@@ -73,6 +73,26 @@ export async function startP2pNode(t: TestContext, spec: P2pNodeSpec): Promise<W
   });
 }
 
+/**
+ * A hub and spokes whose only bootstrap peer is the hub, all started together and subscribed to each
+ * other's `topics` (default: their need topics). `p2p` goes to every node, under each spec's own.
+ */
+export async function startHubAndSpokes(
+  t: TestContext,
+  hub: Omit<P2pNodeSpec, 'bootstrap'>,
+  spokes: ReadonlyArray<Omit<P2pNodeSpec, 'bootstrap'>>,
+  opts: { p2p?: P2pNodeSpec['p2p']; topics?: (n: WeftNode) => string[] } = {},
+): Promise<{ hub: WeftNode; spokes: WeftNode[] }> {
+  const spec = (s: Omit<P2pNodeSpec, 'bootstrap'>) => ({ ...s, p2p: { ...opts.p2p, ...s.p2p } });
+  const h = await startP2pNode(t, spec(hub));
+  const started = await Promise.all(spokes.map((s) => startP2pNode(t, { ...spec(s), bootstrap: [h] })));
+  await meshed([h, ...started], 20_000, {
+    ready: isSubscribed,
+    ...(opts.topics ? { topics: opts.topics } : {}),
+  });
+  return { hub: h, spokes: started };
+}
+
 /** The libp2p multiaddrs (with `/p2p/<peer id>`) of running nodes, for a bootstrap list. */
 export function addrsOf(nodes: WeftNode[]): string[] {
   return nodes.flatMap((n) => p2pOf(n).addresses());
