@@ -6,7 +6,7 @@
  * signer are one identity, and anyone can check that a key id belongs to a public key.
  * Reference: libp2p peer-ids spec (https://github.com/libp2p/specs/blob/master/peer-ids/peer-ids.md).
  */
-import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, type KeyObject, randomBytes } from 'node:crypto';
 import { noteRawPublicKey } from './ed25519.js';
 
 const PKCS8_ED25519_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
@@ -26,10 +26,14 @@ export interface KeyPair {
   readonly keyId: string;
 }
 
+/**
+ * A new key pair from 32 random bytes (an Ed25519 private key is any 32-byte seed, RFC 8032 §5.1.5).
+ * Not generateKeyPairSync + export: on Node 20 a GC during the export can free the finished key
+ * generation job, whose destructor takes the lock the export holds, and the thread deadlocks
+ * (reproduced here within 20,000 keys; test/unit/protocol/keys.test.ts).
+ */
 export function generateKeyPair(): KeyPair {
-  const { privateKey } = generateKeyPairSync('ed25519');
-  const jwk = privateKey.export({ format: 'jwk' });
-  return keyPairFromSeed(Buffer.from(jwk.d as string, 'base64url'));
+  return keyPairFromSeed(randomBytes(32));
 }
 
 /** Builds a key pair from a 32-byte seed, or from the 64-byte seed‖public form Beckn examples use. */
