@@ -30,7 +30,7 @@ export interface KeyPair {
  * A new key pair from 32 random bytes (an Ed25519 private key is any 32-byte seed, RFC 8032 §5.1.5).
  * Not generateKeyPairSync + export: on Node 20 a GC during the export can free the finished key
  * generation job, whose destructor takes the lock the export holds, and the thread deadlocks
- * (reproduced here within 20,000 keys; test/unit/protocol/keys.test.ts).
+ * (a loop of the two hung in 7 of 13 runs of 1,000-100,000 keys here; test/unit/protocol/keys.test.ts).
  */
 export function generateKeyPair(): KeyPair {
   return keyPairFromSeed(randomBytes(32));
