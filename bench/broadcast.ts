@@ -862,6 +862,7 @@ for (const [i, n] of sizes.entries()) {
   progress(`${n} nodes: starting, ${Math.round(share / 1000)} s of the budget`);
   results.push(await runChild(n, Date.now() + share));
 }
+const machineAfter = machineReference();
 
 type Measured = {
   nodes: number;
@@ -874,7 +875,6 @@ type Measured = {
   };
   memory?: { mbPerNode: number };
 };
-const machineAfter = machineReference();
 const measured = results as unknown as Measured[];
 const withGossip = measured.filter((r) => r.gossipsub);
 const withMemory = measured.filter((r) => r.memory);
